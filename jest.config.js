@@ -1,0 +1,23 @@
+// Nest 12 ships as ES modules; jest's CommonJS runtime needs them transformed (Node 20 has no require(esm) inside jest).
+const swc = {
+  jsc: {
+    target: 'es2022',
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+const libs = ['event-store', 'messaging', 'contracts', 'auth', 'service-kit', 'testing'];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/scripts', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@lib/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
+  testTimeout: 60_000,
+};

@@ -1,0 +1,98 @@
+/** Metadata every event carries; `workspaceId` is the tenant and is never optional. */
+export interface EventMetadata {
+  workspaceId: string;
+  actorId: string | null;
+  correlationId: string;
+  causationId: string | null;
+}
+
+/** An event as a decider produces it: a discriminated union member. */
+export interface DomainEvent<TType extends string = string, TData extends object = object> {
+  type: TType;
+  data: TData;
+}
+
+export interface NewEvent<E extends DomainEvent = DomainEvent> {
+  type: E['type'];
+  data: E['data'];
+  /** Defaults to the store's current schema version for the type (see UpcasterRegistry). */
+  schemaVersion?: number;
+  /** Defaults to a fresh UUID. */
+  id?: string;
+}
+
+export interface RecordedEvent<E extends DomainEvent = DomainEvent> {
+  id: string;
+  type: E['type'];
+  data: E['data'];
+  schemaVersion: number;
+  streamId: string;
+  streamType: string;
+  /** 1-based version within the stream. */
+  version: number;
+  /** Global position in this service's store (from a sequence: unique, gaps allowed, not commit order). */
+  position: number;
+  /** The committing transaction id (`pg_current_xact_id()`), as text: xid8 overflows a JS number. */
+  transactionId: string;
+  occurredAt: Date;
+  metadata: EventMetadata;
+}
+
+/**
+ * `number`: the stream must be exactly at this version (0 is the same as `no_stream`);
+ * `no_stream`: it must not exist; `stream_exists`: it must exist; `any`: no check.
+ */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+export interface AppendOptions {
+  streamType: string;
+  expectedVersion: ExpectedVersion;
+  metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append: pass it as the next expected version. */
+  nextExpectedVersion: number;
+  /** Global positions of the appended events, in order. */
+  positions: number[];
+  transactionId: string;
+}
+
+/**
+ * Where a reader of the whole store stands. Ordered by (transactionId, position): with only
+ * transactions older than every in-flight one visible, no row can later appear behind it.
+ */
+export interface GlobalCheckpoint {
+  transactionId: string;
+  position: number;
+}
+
+export const START: GlobalCheckpoint = Object.freeze({ transactionId: '0', position: 0 });
+
+export interface ReadStreamOptions {
+  /** Inclusive, 1-based. */
+  fromVersion?: number;
+  /** Inclusive. */
+  toVersion?: number;
+  /** Only events recorded at or before this instant (the stream as it was then). */
+  asOf?: Date;
+}
+
+export interface ReadStreamResult<E extends DomainEvent = DomainEvent> {
+  events: RecordedEvent<E>[];
+  /** The stream's current version (0 when it does not exist), regardless of the filters. */
+  currentVersion: number;
+  streamExists: boolean;
+}
+
+export interface ReadAllOptions {
+  limit?: number;
+  /** Only these event types (filtering is done in SQL; the checkpoint still advances past skipped rows). */
+  eventTypes?: readonly string[];
+}
+
+export interface ReadAllResult {
+  events: RecordedEvent[];
+  /** Advance to this after handling `events`; equal to the input when nothing new is visible. */
+  checkpoint: GlobalCheckpoint;
+}

@@ -1,0 +1,4 @@
+export * from './postgres';
+export * from './ports';
+export * from './nats-server';
+export * from './eventually';

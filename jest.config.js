@@ -1,5 +1,6 @@
 // Nest 12 ships as ES modules; jest's CommonJS runtime needs them transformed (Node 20 has no require(esm) inside jest).
 const swc = {
+  swcrc: false,
   jsc: {
     target: 'es2022',
     parser: { syntax: 'typescript', decorators: true },

@@ -19,6 +19,8 @@ export interface NewEvent<E extends DomainEvent = DomainEvent> {
   schemaVersion?: number;
   /** Defaults to a fresh UUID. */
   id?: string;
+  /** Overrides the append's metadata for this event (e.g. a causation id); the workspace is the stream's. */
+  metadata?: Partial<Omit<EventMetadata, 'workspaceId'>>;
 }
 
 export interface RecordedEvent<E extends DomainEvent = DomainEvent> {
@@ -83,12 +85,13 @@ export interface ReadStreamResult<E extends DomainEvent = DomainEvent> {
   /** The stream's current version (0 when it does not exist), regardless of the filters. */
   currentVersion: number;
   streamExists: boolean;
+  /** The tenant that owns the stream; null when it does not exist. */
+  workspaceId: string | null;
 }
 
 export interface ReadAllOptions {
+  /** At most this many events (default 500). */
   limit?: number;
-  /** Only these event types (filtering is done in SQL; the checkpoint still advances past skipped rows). */
-  eventTypes?: readonly string[];
 }
 
 export interface ReadAllResult {

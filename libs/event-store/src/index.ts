@@ -1,0 +1,12 @@
+export * from './types';
+export * from './errors';
+export * from './decider';
+export * from './upcasting';
+export * from './schema';
+export * from './envelope';
+export { PostgresEventStore, notifyChannelFor, type PostgresEventStoreOptions } from './postgres-event-store';
+export { listenForAppends, type AppendListener } from './notifications';
+export * from './command-handler';
+export * from './projections/projection';
+export * from './projections/projection-runner';
+export { qualified, assertIdentifier } from './sql';

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { ConcurrencyError } from './errors';
+import { qualified, assertIdentifier } from './sql';
+import type {
+  AppendOptions,
+  AppendResult,
+  DomainEvent,
+  EventMetadata,
+  ExpectedVersion,
+  GlobalCheckpoint,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadStreamOptions,
+  ReadStreamResult,
+  RecordedEvent,
+} from './types';
+import { UpcasterRegistry } from './upcasting';
+
+export interface PostgresEventStoreOptions {
+  /** The service's own PostgreSQL schema (e.g. `content`). */
+  schema: string;
+  upcasters?: UpcasterRegistry;
+  /** LISTEN/NOTIFY channel announcing appends; defaults to `<schema>_events`. */
+  notifyChannel?: string;
+}
+
+interface EventRow {
+  position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_type: string;
+  stream_version: string;
+  event_id: string;
+  event_type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+function eventColumns(alias: string): string {
+  return `${alias}.position, ${alias}.transaction_id::text AS transaction_id, ${alias}.stream_id, ${alias}.stream_type,
+    ${alias}.stream_version, ${alias}.event_id, ${alias}.event_type, ${alias}.schema_version, ${alias}.data,
+    ${alias}.metadata, ${alias}.recorded_at`;
+}
+
+export function notifyChannelFor(schema: string): string {
+  return `${assertIdentifier(schema)}_events`;
+}
+
+export class PostgresEventStore {
+  readonly schema: string;
+  readonly notifyChannel: string;
+  private readonly upcasters: UpcasterRegistry;
+  private readonly sql: ReturnType<typeof buildStatements>;
+  private notifyState: 'idle' | 'sending' | 'dirty' = 'idle';
+
+  constructor(
+    private readonly pool: Pool,
+    options: PostgresEventStoreOptions,
+  ) {
+    this.schema = assertIdentifier(options.schema);
+    this.notifyChannel = options.notifyChannel ?? notifyChannelFor(this.schema);
+    this.upcasters = options.upcasters ?? new UpcasterRegistry();
+    this.sql = buildStatements(this.schema);
+  }
+
+  /**
+   * Appends in a single statement (one round trip, atomic without an explicit transaction):
+   * the stream row is created or bumped only if the expected version holds, and the events are
+   * inserted from that row. A failed check inserts nothing and raises ConcurrencyError.
+   */
+  async appendToStream<E extends DomainEvent>(
+    streamId: string,
+    events: readonly NewEvent<E>[],
+    options: AppendOptions,
+    client?: PoolClient,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('appendToStream needs at least one event');
+    const { metadata } = options;
+    const ids: string[] = [];
+    const types: string[] = [];
+    const versions: number[] = [];
+    const data: string[] = [];
+    const metas: string[] = [];
+    for (const event of events) {
+      ids.push(event.id ?? randomUUID());
+      types.push(event.type);
+      versions.push(event.schemaVersion ?? this.upcasters.currentVersion(event.type));
+      data.push(JSON.stringify(event.data));
+      metas.push(JSON.stringify(event.metadata ? { ...metadata, ...event.metadata, workspaceId: metadata.workspaceId } : metadata));
+    }
+    const [text, expected] = this.appendStatement(options.expectedVersion);
+    const params = [streamId, options.streamType, metadata.workspaceId, events.length, ids, types, versions, data, metas];
+    if (expected !== null) params.push(expected);
+    const result = await (client ?? this.pool).query<{ position: string; stream_version: string; transaction_id: string }>(text, params);
+    if (result.rowCount === 0) {
+      throw new ConcurrencyError(streamId, options.expectedVersion, await this.currentVersion(streamId, client));
+    }
+    const rows = result.rows.map((r) => ({ position: Number(r.position), version: Number(r.stream_version), tx: r.transaction_id }));
+    rows.sort((a, b) => a.version - b.version);
+    this.announceAppend();
+    return {
+      nextExpectedVersion: rows[rows.length - 1].version,
+      positions: rows.map((r) => r.position),
+      transactionId: rows[0].tx,
+    };
+  }
+
+  async readStream<E extends DomainEvent = DomainEvent>(
+    streamId: string,
+    options: ReadStreamOptions = {},
+    client?: PoolClient,
+  ): Promise<ReadStreamResult<E>> {
+    const result = await (client ?? this.pool).query<EventRow & { current_version: string; stream_workspace: string }>(this.sql.readStream, [
+      streamId,
+      options.fromVersion ?? 1,
+      options.toVersion ?? null,
+      options.asOf ?? null,
+    ]);
+    if (result.rows.length === 0) return { events: [], currentVersion: 0, streamExists: false, workspaceId: null };
+    const first = result.rows[0];
+    const events = first.event_id === null ? [] : result.rows.map((row) => this.toRecorded<E>(row));
+    return { events, currentVersion: Number(first.current_version), streamExists: true, workspaceId: first.stream_workspace };
+  }
+
+  /**
+   * Events strictly after `after` in (transaction id, position) order, limited to transactions
+   * older than every transaction still in flight. A slower transaction that took an earlier
+   * position is therefore never skipped (its rows become visible before anything past it is
+   * read), and a rolled-back one never stalls the reader (its positions simply never appear).
+   */
+  async readAll(after: GlobalCheckpoint, options: ReadAllOptions = {}, client?: PoolClient): Promise<ReadAllResult> {
+    const limit = options.limit ?? 500;
+    const result = await (client ?? this.pool).query<EventRow>(this.sql.readAll, [after.transactionId, after.position, limit]);
+    if (result.rows.length === 0) return { events: [], checkpoint: after };
+    const events = result.rows.map((row) => this.toRecorded(row));
+    const last = events[events.length - 1];
+    return { events, checkpoint: { transactionId: last.transactionId, position: last.position } };
+  }
+
+  /** The highest position written so far (committed or not): the reference for lag. */
+  async headPosition(client?: PoolClient): Promise<number> {
+    const result = await (client ?? this.pool).query<{ head: string | null }>(this.sql.head);
+    return Number(result.rows[0].head ?? 0);
+  }
+
+  private async currentVersion(streamId: string, client?: PoolClient): Promise<number> {
+    const result = await (client ?? this.pool).query<{ version: string }>(this.sql.streamVersion, [streamId]);
+    return result.rows.length === 0 ? 0 : Number(result.rows[0].version);
+  }
+
+  private appendStatement(expected: ExpectedVersion): [string, number | null] {
+    if (expected === 'any') return [this.sql.appendAny, null];
+    if (expected === 'no_stream' || expected === 0) return [this.sql.appendNew, null];
+    if (expected === 'stream_exists') return [this.sql.appendExisting, null];
+    if (!Number.isSafeInteger(expected) || expected < 0) throw new Error(`Invalid expected version ${expected}`);
+    return [this.sql.appendExact, expected];
+  }
+
+  /**
+   * NOTIFY is sent after commit from its own statement, coalesced to one in flight per process:
+   * a NOTIFY inside the append's transaction would take PostgreSQL's global notify lock at
+   * commit and serialise every concurrent append.
+   */
+  private announceAppend(): void {
+    if (this.notifyState !== 'idle') {
+      this.notifyState = 'dirty';
+      return;
+    }
+    this.notifyState = 'sending';
+    setImmediate(() => {
+      this.pool
+        .query('SELECT pg_notify($1, $2)', [this.notifyChannel, ''])
+        .catch(() => undefined) // readers also poll; a lost wake-up only delays them
+        .finally(() => {
+          const again = this.notifyState === 'dirty';
+          this.notifyState = 'idle';
+          if (again) this.announceAppend();
+        });
+    });
+  }
+
+  private toRecorded<E extends DomainEvent>(row: EventRow): RecordedEvent<E> {
+    const { schemaVersion, data } = this.upcasters.upcast(row.event_type, row.schema_version, row.data);
+    return {
+      id: row.event_id,
+      type: row.event_type,
+      data: data as E['data'],
+      schemaVersion,
+      streamId: row.stream_id,
+      streamType: row.stream_type,
+      version: Number(row.stream_version),
+      position: Number(row.position),
+      transactionId: row.transaction_id,
+      occurredAt: row.recorded_at,
+      metadata: row.metadata,
+    };
+  }
+}
+
+function buildStatements(schema: string) {
+  const events = qualified(schema, 'events');
+  const streams = qualified(schema, 'streams');
+  // $1 stream id, $2 stream type, $3 workspace, $4 event count, $5..$9 per-event arrays, $10 expected version.
+  const insertEvents = (streamCte: string) => `
+    WITH s AS (${streamCte})
+    INSERT INTO ${events} (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata, workspace_id)
+    SELECT $1, $2, s.version - $4 + e.ord, e.id, e.type, e.schema_version, e.data, e.metadata, $3
+    FROM s, unnest($5::uuid[], $6::text[], $7::int[], $8::jsonb[], $9::jsonb[])
+      WITH ORDINALITY AS e(id, type, schema_version, data, metadata, ord)
+    ORDER BY e.ord
+    RETURNING position, stream_version, transaction_id::text AS transaction_id`;
+  return {
+    appendNew: insertEvents(`
+      INSERT INTO ${streams} (stream_id, stream_type, workspace_id, version) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (stream_id) DO NOTHING RETURNING version`),
+    appendAny: insertEvents(`
+      INSERT INTO ${streams} (stream_id, stream_type, workspace_id, version) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (stream_id) DO UPDATE SET version = ${streams}.version + EXCLUDED.version, updated_at = now()
+        WHERE ${streams}.workspace_id = EXCLUDED.workspace_id
+      RETURNING version`),
+    appendExisting: insertEvents(`
+      UPDATE ${streams} SET version = version + $4, updated_at = now()
+      WHERE stream_id = $1 AND workspace_id = $3 RETURNING version`),
+    appendExact: insertEvents(`
+      UPDATE ${streams} SET version = version + $4, updated_at = now()
+      WHERE stream_id = $1 AND workspace_id = $3 AND version = $10 RETURNING version`),
+    readStream: `
+      SELECT s.version AS current_version, s.workspace_id AS stream_workspace, ${eventColumns('e')}
+      FROM ${streams} s
+      LEFT JOIN ${events} e ON e.stream_id = s.stream_id
+        AND e.stream_version >= $2
+        AND ($3::bigint IS NULL OR e.stream_version <= $3)
+        AND ($4::timestamptz IS NULL OR e.recorded_at <= $4)
+      WHERE s.stream_id = $1
+      ORDER BY e.stream_version`,
+    readAll: `
+      SELECT ${eventColumns('e')} FROM ${events} e
+      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY transaction_id, position
+      LIMIT $3`,
+    head: `SELECT max(position) AS head FROM ${events}`,
+    streamVersion: `SELECT version FROM ${streams} WHERE stream_id = $1`,
+  };
+}

@@ -1,0 +1,350 @@
+import type { Pool, PoolClient } from 'pg';
+import { Registry, type Counter, type Gauge } from 'prom-client';
+import { counter, gauge } from '../metrics';
+import { listenForAppends, type AppendListener } from '../notifications';
+import type { PostgresEventStore } from '../postgres-event-store';
+import { assertIdentifier, qualified } from '../sql';
+import type { GlobalCheckpoint } from '../types';
+import type { Projection, ProjectionContext } from './projection';
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  /** Fallback when a NOTIFY is missed. */
+  pollIntervalMs?: number;
+  /** Attempts at one event before it goes to `projection_dead_letters` and the projection moves on. */
+  maxAttempts?: number;
+  retryBaseDelayMs?: number;
+  registry?: Registry;
+  onError?: (projection: string, error: unknown) => void;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  checkpoint: GlobalCheckpoint;
+  lagEvents: number;
+  lastError: string | null;
+}
+
+export interface RebuildReport {
+  name: string;
+  events: number;
+  durationMs: number;
+  swapped: boolean;
+}
+
+const SHADOW = '__rebuild';
+const RETIRED = '__retired';
+
+interface LoopState {
+  failures: number;
+  isolate: boolean;
+  wake: () => void;
+}
+
+/**
+ * Runs a service's projections: one loop per projection, woken by NOTIFY and by polling. Each
+ * batch locks the projection's checkpoint row (SKIP LOCKED, so several instances of a service
+ * share the work without double-applying), applies the events and moves the checkpoint in the
+ * same transaction. A failing batch is retried one event at a time, and an event that keeps
+ * failing is dead-lettered so it cannot block the projection for ever.
+ */
+export class ProjectionRunner {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBaseDelayMs: number;
+  private readonly checkpoints: string;
+  private readonly deadLetters: string;
+  private readonly loops = new Map<string, LoopState>();
+  private readonly running: Promise<void>[] = [];
+  private listener: AppendListener | null = null;
+  private stopped = true;
+  private readonly metrics: { position: Gauge; lag: Gauge; applied: Counter; failures: Counter; deadLettered: Counter };
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+    private readonly projections: readonly Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    const names = new Set<string>();
+    for (const projection of projections) {
+      assertIdentifier(projection.name);
+      projection.tables.forEach(assertIdentifier);
+      if (names.has(projection.name)) throw new Error(`Duplicate projection ${projection.name}`);
+      names.add(projection.name);
+    }
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
+    this.checkpoints = qualified(store.schema, 'projection_checkpoints');
+    this.deadLetters = qualified(store.schema, 'projection_dead_letters');
+    const registry = options.registry ?? new Registry();
+    this.metrics = {
+      position: gauge(registry, 'projection_checkpoint_position', 'Global position a projection has applied up to', ['projection']),
+      lag: gauge(registry, 'projection_lag_events', 'Events appended but not yet applied by a projection (head position - checkpoint)', ['projection']),
+      applied: counter(registry, 'projection_events_applied_total', 'Events applied by a projection', ['projection']),
+      failures: counter(registry, 'projection_failures_total', 'Failed projection batches', ['projection']),
+      deadLettered: counter(registry, 'projection_dead_letters_total', 'Events a projection gave up on', ['projection']),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    await this.ensureCheckpoints();
+    this.listener = await listenForAppends(this.pool, this.store.schema, () => this.wakeAll());
+    for (const projection of this.projections) this.running.push(this.loop(projection));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeAll();
+    await this.listener?.close();
+    this.listener = null;
+    await Promise.all(this.running.splice(0));
+  }
+
+  /** Applies everything visible now, for tests and for read-your-writes in scripts. */
+  async catchUp(name?: string): Promise<void> {
+    await this.ensureCheckpoints();
+    for (const projection of this.select(name)) {
+      while ((await this.runBatch(projection, projection.name, false)) > 0);
+    }
+  }
+
+  async status(name?: string): Promise<ProjectionStatus[]> {
+    const head = await this.store.headPosition();
+    const result = await this.pool.query<{ name: string; transaction_id: string; position: string; last_error: string | null }>(
+      `SELECT name, transaction_id::text AS transaction_id, position, last_error FROM ${this.checkpoints} WHERE name = ANY($1) ORDER BY name`,
+      [this.select(name).map((p) => p.name)],
+    );
+    return result.rows.map((row) => ({
+      name: row.name,
+      checkpoint: { transactionId: row.transaction_id, position: Number(row.position) },
+      lagEvents: Math.max(0, head - Number(row.position)),
+      lastError: row.last_error,
+    }));
+  }
+
+  /**
+   * Builds the projection again from position 0 into shadow tables beside the live ones (the
+   * live projection keeps serving and updating meanwhile), then, holding the live checkpoint,
+   * applies what arrived since and swaps the tables and checkpoints in one transaction.
+   */
+  async rebuild(name: string, options: { swap?: boolean } = {}): Promise<RebuildReport> {
+    const [projection] = this.select(name);
+    const swap = options.swap ?? true;
+    const started = Date.now();
+    const shadowCheckpoint = `${projection.name}${SHADOW}`;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const table of projection.tables) {
+        await client.query(`DROP TABLE IF EXISTS ${qualified(this.store.schema, table + SHADOW)}`);
+        await client.query(`CREATE TABLE ${qualified(this.store.schema, table + SHADOW)} (LIKE ${qualified(this.store.schema, table)} INCLUDING ALL)`);
+      }
+      await client.query(
+        `INSERT INTO ${this.checkpoints} (name) VALUES ($1)
+         ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, last_error = NULL, updated_at = now()`,
+        [shadowCheckpoint],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      client.release();
+      throw error;
+    }
+    client.release();
+
+    let events = 0;
+    for (let n = await this.runBatch(projection, shadowCheckpoint, true); n > 0; n = await this.runBatch(projection, shadowCheckpoint, true)) {
+      events += n;
+    }
+    if (!swap) return { name, events, durationMs: Date.now() - started, swapped: false };
+
+    await this.inTransaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM ${this.checkpoints} WHERE name = $1 FOR UPDATE`, [projection.name]);
+      let checkpoint = await this.lockCheckpoint(tx, shadowCheckpoint, false);
+      if (!checkpoint) throw new Error(`Rebuild checkpoint ${shadowCheckpoint} vanished`);
+      for (;;) {
+        const batch = await this.applyBatch(tx, projection, checkpoint, true, this.batchSize);
+        if (batch.read === 0) break;
+        events += batch.read;
+        checkpoint = batch.checkpoint;
+      }
+      for (const table of projection.tables) {
+        const live = qualified(this.store.schema, table);
+        await tx.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
+        await tx.query(`ALTER TABLE ${live} RENAME TO "${table}${RETIRED}"`);
+        await tx.query(`ALTER TABLE ${qualified(this.store.schema, table + SHADOW)} RENAME TO "${table}"`);
+        await tx.query(`DROP TABLE ${qualified(this.store.schema, table + RETIRED)}`);
+      }
+      await tx.query(
+        `UPDATE ${this.checkpoints} SET transaction_id = $2::xid8, position = $3, last_error = NULL, updated_at = now() WHERE name = $1`,
+        [projection.name, checkpoint.transactionId, checkpoint.position],
+      );
+      await tx.query(`DELETE FROM ${this.checkpoints} WHERE name = $1`, [shadowCheckpoint]);
+    });
+    return { name, events, durationMs: Date.now() - started, swapped: true };
+  }
+
+  private select(name?: string): readonly Projection[] {
+    if (name === undefined) return this.projections;
+    const projection = this.projections.find((p) => p.name === name);
+    if (!projection) throw new Error(`Unknown projection ${name}; known: ${this.projections.map((p) => p.name).join(', ')}`);
+    return [projection];
+  }
+
+  private async ensureCheckpoints(): Promise<void> {
+    await this.pool.query(`INSERT INTO ${this.checkpoints} (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, [
+      this.projections.map((p) => p.name),
+    ]);
+  }
+
+  private async loop(projection: Projection): Promise<void> {
+    const state: LoopState = { failures: 0, isolate: false, wake: () => undefined };
+    this.loops.set(projection.name, state);
+    while (!this.stopped) {
+      let read = 0;
+      try {
+        read = await this.runBatch(projection, projection.name, false, state.isolate ? 1 : this.batchSize);
+        state.failures = 0;
+        state.isolate = false;
+      } catch (error) {
+        read = 0;
+        await this.recordFailure(projection, state, error);
+      }
+      await this.updateLag(projection).catch(() => undefined);
+      if (read > 0 && !this.stopped) continue;
+      const delay = state.failures > 0 ? Math.min(this.retryBaseDelayMs * 2 ** (state.failures - 1), 30_000) : this.pollIntervalMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        state.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.loops.delete(projection.name);
+  }
+
+  private wakeAll(): void {
+    for (const state of this.loops.values()) if (state.failures === 0) state.wake();
+  }
+
+  private async recordFailure(projection: Projection, state: LoopState, error: unknown): Promise<void> {
+    this.metrics.failures.inc({ projection: projection.name });
+    this.options.onError?.(projection.name, error);
+    const message = error instanceof Error ? error.message : String(error);
+    await this.pool.query(`UPDATE ${this.checkpoints} SET last_error = $2 WHERE name = $1`, [projection.name, message]).catch(() => undefined);
+    if (!state.isolate) {
+      // Find the culprit: retry the same range one event at a time.
+      state.isolate = true;
+      state.failures = 1;
+      return;
+    }
+    state.failures += 1;
+    if (state.failures > this.maxAttempts) {
+      await this.deadLetterNext(projection, message);
+      state.failures = 0;
+      state.isolate = false;
+    }
+  }
+
+  private async deadLetterNext(projection: Projection, reason: string): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      const checkpoint = await this.lockCheckpoint(tx, projection.name, true);
+      if (!checkpoint) return;
+      const { events, checkpoint: next } = await this.store.readAll(checkpoint, { limit: 1 }, tx);
+      if (events.length === 0) return;
+      const [event] = events;
+      await tx.query(
+        `INSERT INTO ${this.deadLetters} (projection, event_id, position, event_type, error) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (projection, event_id) DO NOTHING`,
+        [projection.name, event.id, event.position, event.type, reason],
+      );
+      await this.saveCheckpoint(tx, projection.name, next);
+      this.metrics.deadLettered.inc({ projection: projection.name });
+    });
+  }
+
+  /** One transaction: lock the checkpoint, read, apply, move the checkpoint. Returns the events read. */
+  private async runBatch(projection: Projection, checkpointName: string, rebuilding: boolean, limit = this.batchSize): Promise<number> {
+    return this.inTransaction(async (tx) => {
+      const checkpoint = await this.lockCheckpoint(tx, checkpointName, true);
+      if (!checkpoint) return 0;
+      const batch = await this.applyBatch(tx, projection, checkpoint, rebuilding, limit);
+      if (batch.read > 0) await this.saveCheckpoint(tx, checkpointName, batch.checkpoint);
+      if (!rebuilding) this.metrics.applied.inc({ projection: projection.name }, batch.applied);
+      return batch.read;
+    });
+  }
+
+  private async applyBatch(
+    tx: PoolClient,
+    projection: Projection,
+    from: GlobalCheckpoint,
+    rebuilding: boolean,
+    limit: number,
+  ): Promise<{ read: number; applied: number; checkpoint: GlobalCheckpoint }> {
+    const { events, checkpoint } = await this.store.readAll(from, { limit }, tx);
+    const types = projection.eventTypes;
+    const relevant = types ? events.filter((e) => types.includes(e.type)) : events;
+    if (relevant.length > 0) await projection.apply(relevant, this.context(tx, projection, rebuilding));
+    return { read: events.length, applied: relevant.length, checkpoint };
+  }
+
+  private context(client: PoolClient, projection: Projection, rebuilding: boolean): ProjectionContext {
+    const schema = this.store.schema;
+    return {
+      client,
+      schema,
+      rebuilding,
+      table(name: string): string {
+        if (!projection.tables.includes(name)) throw new Error(`Projection ${projection.name} does not own table ${name}`);
+        return qualified(schema, rebuilding ? name + SHADOW : name);
+      },
+    };
+  }
+
+  private async lockCheckpoint(tx: PoolClient, name: string, skipLocked: boolean): Promise<GlobalCheckpoint | null> {
+    const result = await tx.query<{ transaction_id: string; position: string }>(
+      `SELECT transaction_id::text AS transaction_id, position FROM ${this.checkpoints} WHERE name = $1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+      [name],
+    );
+    if (result.rows.length === 0) return null;
+    return { transactionId: result.rows[0].transaction_id, position: Number(result.rows[0].position) };
+  }
+
+  private async saveCheckpoint(tx: PoolClient, name: string, checkpoint: GlobalCheckpoint): Promise<void> {
+    await tx.query(
+      `UPDATE ${this.checkpoints} SET transaction_id = $2::xid8, position = $3, last_error = NULL, updated_at = now() WHERE name = $1`,
+      [name, checkpoint.transactionId, checkpoint.position],
+    );
+  }
+
+  private async updateLag(projection: Projection): Promise<void> {
+    const [status] = await this.status(projection.name);
+    if (!status) return;
+    this.metrics.position.set({ projection: projection.name }, status.checkpoint.position);
+    this.metrics.lag.set({ projection: projection.name }, status.lagEvents);
+  }
+
+  private async inTransaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { dropSchema, testPool, uniqueSchemaName } from '@lib/testing';
+import { ConcurrencyError, PostgresEventStore, START, UpcasterRegistry, eventStoreSchemaSql, type EventMetadata, type GlobalCheckpoint, type RecordedEvent } from '@lib/event-store';
+
+const workspaceId = randomUUID();
+const metadata: EventMetadata = { workspaceId, actorId: randomUUID(), correlationId: randomUUID(), causationId: null };
+const ev = (n: number) => ({ type: 'Counted', data: { n } });
+
+describe('PostgresEventStore', () => {
+  let pool: Pool;
+  let store: PostgresEventStore;
+  const schema = uniqueSchemaName('es');
+
+  beforeAll(async () => {
+    pool = testPool(12);
+    for (const statement of eventStoreSchemaSql(schema)) await pool.query(statement);
+    store = new PostgresEventStore(pool, { schema });
+  });
+  afterAll(async () => {
+    await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  async function readEverything(from: GlobalCheckpoint = START): Promise<RecordedEvent[]> {
+    const all: RecordedEvent[] = [];
+    let checkpoint = from;
+    for (;;) {
+      const batch = await store.readAll(checkpoint, { limit: 1000 });
+      if (batch.events.length === 0) return all;
+      all.push(...batch.events);
+      checkpoint = batch.checkpoint;
+    }
+  }
+
+  describe('append and read a stream', () => {
+    it('appends many events in one call with versions, positions, metadata and the committing transaction id', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      const result = await store.appendToStream(streamId, [ev(1), ev(2), ev(3)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      expect(result.nextExpectedVersion).toBe(3);
+      expect(result.positions).toHaveLength(3);
+      expect([...result.positions].sort((a, b) => a - b)).toEqual(result.positions);
+
+      const read = await store.readStream(streamId);
+      expect(read).toMatchObject({ currentVersion: 3, streamExists: true, workspaceId });
+      expect(read.events.map((e) => [e.version, e.data])).toEqual([[1, { n: 1 }], [2, { n: 2 }], [3, { n: 3 }]]);
+      expect(read.events.every((e) => e.transactionId === result.transactionId)).toBe(true);
+      expect(read.events[0].metadata).toEqual(metadata);
+      expect(read.events[0]).toMatchObject({ streamType: 'counter', schemaVersion: 1 });
+    });
+
+    it('checks every kind of expected version', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      const opts = (expectedVersion: number | 'any' | 'no_stream' | 'stream_exists') => ({ streamType: 'counter', expectedVersion, metadata });
+      await expect(store.appendToStream(streamId, [ev(1)], opts('stream_exists'))).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(store.appendToStream(streamId, [ev(1)], opts(1))).rejects.toBeInstanceOf(ConcurrencyError);
+      await store.appendToStream(streamId, [ev(1)], opts('no_stream'));
+      await expect(store.appendToStream(streamId, [ev(2)], opts('no_stream'))).rejects.toMatchObject({ actualVersion: 1 });
+      await expect(store.appendToStream(streamId, [ev(2)], opts(0))).rejects.toBeInstanceOf(ConcurrencyError);
+      await store.appendToStream(streamId, [ev(2)], opts(1));
+      await store.appendToStream(streamId, [ev(3)], opts('stream_exists'));
+      const last = await store.appendToStream(streamId, [ev(4)], opts('any'));
+      expect(last.nextExpectedVersion).toBe(4);
+      await store.appendToStream(`counter-${randomUUID()}`, [ev(1)], opts('any'));
+    });
+
+    it('refuses to append to a stream of another workspace', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      await store.appendToStream(streamId, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      const intruder = { ...metadata, workspaceId: randomUUID() };
+      for (const expectedVersion of [1, 'any', 'stream_exists'] as const) {
+        await expect(store.appendToStream(streamId, [ev(2)], { streamType: 'counter', expectedVersion, metadata: intruder })).rejects.toBeInstanceOf(
+          ConcurrencyError,
+        );
+      }
+      expect((await store.readStream(streamId)).currentVersion).toBe(1);
+    });
+
+    it('reads from a version and as of a point in time', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      await store.appendToStream(streamId, [ev(1), ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      const between = new Date();
+      await new Promise((r) => setTimeout(r, 20));
+      await store.appendToStream(streamId, [ev(3)], { streamType: 'counter', expectedVersion: 2, metadata });
+      expect((await store.readStream(streamId, { fromVersion: 2 })).events.map((e) => e.version)).toEqual([2, 3]);
+      const asOf = await store.readStream(streamId, { asOf: between });
+      expect(asOf.events.map((e) => e.version)).toEqual([1, 2]);
+      expect(asOf.currentVersion).toBe(3);
+      const before = await store.readStream(streamId, { asOf: new Date(0) });
+      expect(before.events).toEqual([]);
+    });
+
+    it('keeps events append-only', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      await store.appendToStream(streamId, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      await expect(pool.query(`UPDATE "${schema}".events SET data = '{}' WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
+      await expect(pool.query(`DELETE FROM "${schema}".events WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
+    });
+  });
+
+  describe('optimistic concurrency', () => {
+    it('lets exactly one of two writers on the same version win, and writes nothing of the loser', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      await store.appendToStream(streamId, [ev(0)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      const writers = ['a', 'b'].map((who) =>
+        store.appendToStream(streamId, [{ type: 'Counted', data: { who, n: 1 } }, { type: 'Counted', data: { who, n: 2 } }], {
+          streamType: 'counter',
+          expectedVersion: 1,
+          metadata,
+        }),
+      );
+      const results = await Promise.allSettled(writers);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0].reason).toBeInstanceOf(ConcurrencyError);
+      const read = await store.readStream(streamId);
+      expect(read.currentVersion).toBe(3);
+      const writersSeen = new Set(read.events.slice(1).map((e) => (e.data as { who: string }).who));
+      expect(writersSeen.size).toBe(1);
+    });
+
+    it('lets exactly one of many creators of the same stream win', async () => {
+      const streamId = `counter-${randomUUID()}`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.appendToStream(streamId, [ev(i)], { streamType: 'counter', expectedVersion: 'no_stream', metadata })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const count = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".events WHERE stream_id = $1`, [streamId]);
+      expect(count.rows[0].n).toBe(1);
+    });
+  });
+
+  describe('reading all events by global position', () => {
+    it('never skips an event committed late by a transaction that took an earlier position', async () => {
+      const start = await readEverything();
+      let checkpoint: GlobalCheckpoint = start.length ? { transactionId: start.at(-1)!.transactionId, position: start.at(-1)!.position } : START;
+      const slow = await pool.connect();
+      const fast = await pool.connect();
+      try {
+        await slow.query('BEGIN');
+        const early = await store.appendToStream(`counter-${randomUUID()}`, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, slow);
+        await fast.query('BEGIN');
+        const late = await store.appendToStream(`counter-${randomUUID()}`, [ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, fast);
+        await fast.query('COMMIT');
+        expect(early.positions[0]).toBeLessThan(late.positions[0]);
+
+        // The later transaction has committed, but the earlier is still in flight: reading now
+        // must not move past the earlier one's position, so nothing is returned yet.
+        const whileSlowInFlight = await store.readAll(checkpoint);
+        expect(whileSlowInFlight.events.map((e) => e.position)).not.toContain(late.positions[0]);
+        checkpoint = whileSlowInFlight.checkpoint;
+
+        await slow.query('COMMIT');
+        const afterBoth = await readEverything(checkpoint);
+        expect(afterBoth.map((e) => e.position)).toEqual(expect.arrayContaining([early.positions[0], late.positions[0]]));
+      } finally {
+        slow.release();
+        fast.release();
+      }
+    });
+
+    it('does not stall on a rolled-back append', async () => {
+      const all = await readEverything();
+      const checkpoint: GlobalCheckpoint = all.length ? { transactionId: all.at(-1)!.transactionId, position: all.at(-1)!.position } : START;
+      const doomed = await pool.connect();
+      try {
+        await doomed.query('BEGIN');
+        const lost = await store.appendToStream(`counter-${randomUUID()}`, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, doomed);
+        await doomed.query('ROLLBACK');
+        const kept = await store.appendToStream(`counter-${randomUUID()}`, [ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+        const read = await readEverything(checkpoint);
+        expect(read.map((e) => e.position)).toEqual([kept.positions[0]]);
+        expect(kept.positions[0]).toBeGreaterThan(lost.positions[0]);
+      } finally {
+        doomed.release();
+      }
+    });
+
+    it('returns every event exactly once across many concurrent writers and a concurrent reader', async () => {
+      const before = await readEverything();
+      let checkpoint: GlobalCheckpoint = before.length ? { transactionId: before.at(-1)!.transactionId, position: before.at(-1)!.position } : START;
+      const seen: number[] = [];
+      let writing = true;
+      const reader = (async () => {
+        while (writing) {
+          const batch = await store.readAll(checkpoint, { limit: 50 });
+          seen.push(...batch.events.map((e) => e.position));
+          checkpoint = batch.checkpoint;
+        }
+      })();
+      const written: number[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 40; i++) {
+            const client = await pool.connect();
+            try {
+              await client.query('BEGIN');
+              const result = await store.appendToStream(`counter-${randomUUID()}`, [ev(i)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, client);
+              // Hold some transactions open so commits land out of position order.
+              if (i % 3 === 0) await new Promise((r) => setTimeout(r, 5));
+              if (i % 10 === 9) {
+                await client.query('ROLLBACK');
+              } else {
+                await client.query('COMMIT');
+                written.push(...result.positions);
+              }
+            } finally {
+              client.release();
+            }
+          }
+        }),
+      );
+      writing = false;
+      await reader;
+      seen.push(...(await readEverything(checkpoint)).map((e) => e.position));
+      expect(new Set(seen).size).toBe(seen.length);
+      expect([...seen].sort((a, b) => a - b)).toEqual([...written].sort((a, b) => a - b));
+    });
+  });
+
+  it('reads old schema versions as the current shape through upcasters', async () => {
+    const upcasters = new UpcasterRegistry([
+      { type: 'Renamed', fromVersion: 1, upcast: (d) => ({ fullName: d.name }) },
+      { type: 'Renamed', fromVersion: 2, upcast: (d) => ({ ...d, locale: 'en' }) },
+    ]);
+    const upcasting = new PostgresEventStore(pool, { schema, upcasters });
+    const streamId = `person-${randomUUID()}`;
+    await upcasting.appendToStream(streamId, [{ type: 'Renamed', data: { name: 'Ada' }, schemaVersion: 1 }], { streamType: 'person', expectedVersion: 'no_stream', metadata });
+    await upcasting.appendToStream(streamId, [{ type: 'Renamed', data: { fullName: 'Grace', locale: 'fr' } }], { streamType: 'person', expectedVersion: 1, metadata });
+    const { events } = await upcasting.readStream(streamId);
+    expect(events.map((e) => [e.schemaVersion, e.data])).toEqual([
+      [3, { fullName: 'Ada', locale: 'en' }],
+      [3, { fullName: 'Grace', locale: 'fr' }],
+    ]);
+    const stored = await pool.query(`SELECT schema_version FROM "${schema}".events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+    expect(stored.rows.map((r) => r.schema_version)).toEqual([1, 3]);
+  });
+});

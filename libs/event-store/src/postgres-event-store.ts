@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from './errors';
 import { qualified, assertIdentifier } from './sql';
-import type {
-  AppendOptions,
-  AppendResult,
-  DomainEvent,
-  EventMetadata,
-  ExpectedVersion,
-  GlobalCheckpoint,
-  NewEvent,
-  ReadAllOptions,
-  ReadAllResult,
-  ReadStreamOptions,
-  ReadStreamResult,
-  RecordedEvent,
+import {
+  START,
+  type AppendOptions,
+  type AppendResult,
+  type DomainEvent,
+  type EventMetadata,
+  type ExpectedVersion,
+  type GlobalCheckpoint,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type ReadStreamResult,
+  type RecordedEvent,
 } from './types';
 import { UpcasterRegistry } from './upcasting';
 
@@ -134,11 +135,24 @@ export class PostgresEventStore {
    */
   async readAll(after: GlobalCheckpoint, options: ReadAllOptions = {}, client?: PoolClient): Promise<ReadAllResult> {
     const limit = options.limit ?? 500;
-    const result = await (client ?? this.pool).query<EventRow>(this.sql.readAll, [after.transactionId, after.position, limit]);
+    const result = await (client ?? this.pool).query<EventRow>(this.sql.readAll, [
+      after.transactionId,
+      after.position,
+      limit,
+      options.until?.transactionId ?? null,
+      options.until?.position ?? null,
+    ]);
     if (result.rows.length === 0) return { events: [], checkpoint: after };
     const events = result.rows.map((row) => this.toRecorded(row));
     const last = events[events.length - 1];
     return { events, checkpoint: { transactionId: last.transactionId, position: last.position } };
+  }
+
+  /** Where a reader that has read everything visible now would stand. */
+  async visibleHead(client?: PoolClient): Promise<GlobalCheckpoint> {
+    const result = await (client ?? this.pool).query<{ transaction_id: string; position: string }>(this.sql.visibleHead);
+    if (result.rows.length === 0) return START;
+    return { transactionId: result.rows[0].transaction_id, position: Number(result.rows[0].position) };
   }
 
   /** The highest position written so far (committed or not): the reference for lag. */
@@ -241,9 +255,14 @@ function buildStatements(schema: string) {
       SELECT ${eventColumns('e')} FROM ${events} e
       WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND ($4::xid8 IS NULL OR (transaction_id, position) <= ($4::xid8, $5::bigint))
       ORDER BY transaction_id, position
       LIMIT $3`,
     head: `SELECT max(position) AS head FROM ${events}`,
+    visibleHead: `
+      SELECT transaction_id::text AS transaction_id, position FROM ${events}
+      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY transaction_id DESC, position DESC LIMIT 1`,
     streamVersion: `SELECT version FROM ${streams} WHERE stream_id = $1`,
   };
 }

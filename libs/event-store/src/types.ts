@@ -71,6 +71,13 @@ export interface GlobalCheckpoint {
 
 export const START: GlobalCheckpoint = Object.freeze({ transactionId: '0', position: 0 });
 
+export function compareCheckpoints(a: GlobalCheckpoint, b: GlobalCheckpoint): number {
+  const ta = BigInt(a.transactionId);
+  const tb = BigInt(b.transactionId);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.position - b.position;
+}
+
 export interface ReadStreamOptions {
   /** Inclusive, 1-based. */
   fromVersion?: number;
@@ -92,6 +99,8 @@ export interface ReadStreamResult<E extends DomainEvent = DomainEvent> {
 export interface ReadAllOptions {
   /** At most this many events (default 500). */
   limit?: number;
+  /** Stop at this checkpoint (inclusive): bounds a catch-up to what another reader has seen. */
+  until?: GlobalCheckpoint;
 }
 
 export interface ReadAllResult {

@@ -4,7 +4,7 @@ import { counter, gauge } from '../metrics';
 import { listenForAppends, type AppendListener } from '../notifications';
 import type { PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
-import type { GlobalCheckpoint } from '../types';
+import { compareCheckpoints, type GlobalCheckpoint } from '../types';
 import type { Projection, ProjectionContext } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -110,7 +110,8 @@ export class ProjectionRunner {
   async catchUp(name?: string): Promise<void> {
     await this.ensureCheckpoints();
     for (const projection of this.select(name)) {
-      while ((await this.runBatch(projection, projection.name, false)) > 0);
+      // Waits for the checkpoint lock: skipping it would mistake another instance's batch for being caught up.
+      while ((await this.runBatch(projection, projection.name, false, this.batchSize, undefined, true)) > 0);
     }
   }
 
@@ -158,22 +159,32 @@ export class ProjectionRunner {
     }
     client.release();
 
+    // Catch up beside the live projection (which keeps running) to what was visible when the
+    // rebuild started, or to the live projection if it is further on: a bounded amount of work.
+    const target = await this.store.visibleHead();
     let events = 0;
-    for (let n = await this.runBatch(projection, shadowCheckpoint, true); n > 0; n = await this.runBatch(projection, shadowCheckpoint, true)) {
+    for (;;) {
+      const [live] = await this.status(projection.name);
+      const until = compareCheckpoints(live.checkpoint, target) > 0 ? live.checkpoint : target;
+      const n = await this.runBatch(projection, shadowCheckpoint, true, this.batchSize, until);
       events += n;
+      if (n === 0) break;
     }
     if (!swap) return { name, events, durationMs: Date.now() - started, swapped: false };
 
     await this.inTransaction(async (tx) => {
-      await tx.query(`SELECT 1 FROM ${this.checkpoints} WHERE name = $1 FOR UPDATE`, [projection.name]);
+      // Holding the live checkpoint pauses the live projection; the shadow then only needs the
+      // few events the live one applied since, so the swap is short and bounded.
+      const live = await this.lockCheckpoint(tx, projection.name, false);
       let checkpoint = await this.lockCheckpoint(tx, shadowCheckpoint, false);
-      if (!checkpoint) throw new Error(`Rebuild checkpoint ${shadowCheckpoint} vanished`);
+      if (!live || !checkpoint) throw new Error(`Checkpoints of ${projection.name} vanished during the rebuild`);
       for (;;) {
-        const batch = await this.applyBatch(tx, projection, checkpoint, true, this.batchSize);
+        const batch = await this.applyBatch(tx, projection, checkpoint, true, this.batchSize, live);
         if (batch.read === 0) break;
         events += batch.read;
         checkpoint = batch.checkpoint;
       }
+      if (compareCheckpoints(live, checkpoint) > 0) checkpoint = live;
       for (const table of projection.tables) {
         const live = qualified(this.store.schema, table);
         await tx.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
@@ -271,11 +282,18 @@ export class ProjectionRunner {
   }
 
   /** One transaction: lock the checkpoint, read, apply, move the checkpoint. Returns the events read. */
-  private async runBatch(projection: Projection, checkpointName: string, rebuilding: boolean, limit = this.batchSize): Promise<number> {
+  private async runBatch(
+    projection: Projection,
+    checkpointName: string,
+    rebuilding: boolean,
+    limit = this.batchSize,
+    until?: GlobalCheckpoint,
+    waitForLock = false,
+  ): Promise<number> {
     return this.inTransaction(async (tx) => {
-      const checkpoint = await this.lockCheckpoint(tx, checkpointName, true);
+      const checkpoint = await this.lockCheckpoint(tx, checkpointName, !waitForLock);
       if (!checkpoint) return 0;
-      const batch = await this.applyBatch(tx, projection, checkpoint, rebuilding, limit);
+      const batch = await this.applyBatch(tx, projection, checkpoint, rebuilding, limit, until);
       if (batch.read > 0) await this.saveCheckpoint(tx, checkpointName, batch.checkpoint);
       if (!rebuilding) this.metrics.applied.inc({ projection: projection.name }, batch.applied);
       return batch.read;
@@ -288,8 +306,9 @@ export class ProjectionRunner {
     from: GlobalCheckpoint,
     rebuilding: boolean,
     limit: number,
+    until?: GlobalCheckpoint,
   ): Promise<{ read: number; applied: number; checkpoint: GlobalCheckpoint }> {
-    const { events, checkpoint } = await this.store.readAll(from, { limit }, tx);
+    const { events, checkpoint } = await this.store.readAll(from, { limit, until }, tx);
     const types = projection.eventTypes;
     const relevant = types ? events.filter((e) => types.includes(e.type)) : events;
     if (relevant.length > 0) await projection.apply(relevant, this.context(tx, projection, rebuilding));

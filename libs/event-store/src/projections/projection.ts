@@ -9,7 +9,8 @@ export interface ProjectionContext {
   readonly rebuilding: boolean;
   /**
    * The qualified name to write one of the projection's tables to: the live table, or its
-   * shadow copy during a rebuild. Projections must never hard-code their table names.
+   * shadow copy during a rebuild. Projections must never hard-code their table names, and
+   * refer to columns through an alias (`INSERT INTO ${ctx.table('x')} AS x ...`).
    */
   table(name: string): string;
 }

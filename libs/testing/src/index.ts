@@ -2,3 +2,4 @@ export * from './postgres';
 export * from './ports';
 export * from './nats-server';
 export * from './eventually';
+export * from './decider-spec';

@@ -1,4 +1,4 @@
-// Nest 12 ships as ES modules; jest's CommonJS runtime needs them transformed (Node 20 has no require(esm) inside jest).
+// Nest 12 and jose ship as ES modules; jest's CommonJS runtime needs them transformed (Node 20 has no require(esm) inside jest).
 const swc = {
   swcrc: false,
   jsc: {
@@ -18,7 +18,7 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/scripts', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose)/)'],
   moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@lib/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
   testTimeout: 60_000,
 };

@@ -10,3 +10,4 @@ export * from './command-handler';
 export * from './projections/projection';
 export * from './projections/projection-runner';
 export { qualified, assertIdentifier } from './sql';
+export { sharedCounter, sharedGauge } from './metrics';

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { Registry, type Counter, type Gauge } from 'prom-client';
-import { counter, gauge } from '../metrics';
+import { sharedCounter, sharedGauge } from '../metrics';
 import { listenForAppends, type AppendListener } from '../notifications';
 import type { PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
@@ -59,7 +59,7 @@ export class ProjectionRunner {
   private readonly running: Promise<void>[] = [];
   private listener: AppendListener | null = null;
   private stopped = true;
-  private readonly metrics: { position: Gauge; lag: Gauge; applied: Counter; failures: Counter; deadLettered: Counter };
+  private readonly metrics: { position: Gauge<'projection'>; lag: Gauge<'projection'>; applied: Counter<'projection'>; failures: Counter<'projection'>; deadLettered: Counter<'projection'> };
 
   constructor(
     private readonly pool: Pool,
@@ -82,11 +82,11 @@ export class ProjectionRunner {
     this.deadLetters = qualified(store.schema, 'projection_dead_letters');
     const registry = options.registry ?? new Registry();
     this.metrics = {
-      position: gauge(registry, 'projection_checkpoint_position', 'Global position a projection has applied up to', ['projection']),
-      lag: gauge(registry, 'projection_lag_events', 'Events appended but not yet applied by a projection (head position - checkpoint)', ['projection']),
-      applied: counter(registry, 'projection_events_applied_total', 'Events applied by a projection', ['projection']),
-      failures: counter(registry, 'projection_failures_total', 'Failed projection batches', ['projection']),
-      deadLettered: counter(registry, 'projection_dead_letters_total', 'Events a projection gave up on', ['projection']),
+      position: sharedGauge(registry, 'projection_checkpoint_position', 'Global position a projection has applied up to', ['projection']),
+      lag: sharedGauge(registry, 'projection_lag_events', 'Events appended but not yet applied by a projection (head position - checkpoint)', ['projection']),
+      applied: sharedCounter(registry, 'projection_events_applied_total', 'Events applied by a projection', ['projection']),
+      failures: sharedCounter(registry, 'projection_failures_total', 'Failed projection batches', ['projection']),
+      deadLettered: sharedCounter(registry, 'projection_dead_letters_total', 'Events a projection gave up on', ['projection']),
     };
   }
 

@@ -1,0 +1,193 @@
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Registry } from 'prom-client';
+import type { EventEnvelope } from '@lib/contracts';
+import {
+  DEAD_LETTER_STREAM,
+  DeadLetterHeaders,
+  JetStreamConsumerRunner,
+  OutboxRelay,
+  PermanentMessageError,
+  type ConsumerDefinition,
+  type JetStreamContext,
+} from '@lib/messaging';
+import { eventually } from '@lib/testing';
+import {
+  appendPosts,
+  appliedRows,
+  createAppliedTable,
+  envelope,
+  inboxCount,
+  metricValue,
+  publishEnvelope,
+  RecordingLogger,
+  startHarness,
+  streamMessages,
+  type Harness,
+} from './support';
+
+describe('JetStreamConsumerRunner', () => {
+  let h: Harness;
+  let registry: Registry;
+  const closers: (() => Promise<void>)[] = [];
+
+  beforeEach(async () => {
+    h = await startHarness('consumer');
+    await createAppliedTable(h.pool, h.schema);
+    registry = new Registry();
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await h.dispose();
+  });
+
+  /** The usual projection write, through the message's transaction. */
+  const project = (durable: string) => async (event: EventEnvelope, ctx: JetStreamContext) => {
+    await ctx.client.query(`INSERT INTO "${h.schema}".applied (event_id, n, durable) VALUES ($1, $2, $3)`, [event.id, event.data.n, durable]);
+  };
+
+  async function run(handle: ConsumerDefinition['handle'], options: { durable?: string; maxDeliver?: number; retryBaseMs?: number } = {}) {
+    const durable = options.durable ?? 'analytics-test';
+    const runner = new JetStreamConsumerRunner({
+      connection: h.connection,
+      pool: h.pool,
+      schema: h.schema,
+      consumers: [{ durable, source: 'content', filterSubject: 'content.>', handle }],
+      maxDeliver: options.maxDeliver ?? 3,
+      retryBaseMs: options.retryBaseMs ?? 50,
+      retryMaxMs: 2000,
+      registry,
+      logger: new RecordingLogger(),
+    });
+    await runner.start();
+    closers.push(() => runner.close());
+    return runner;
+  }
+
+  it('applies every event the relay publishes exactly once, recording each in the inbox', async () => {
+    const relay = new OutboxRelay({ service: 'content', pool: h.pool, store: h.store, connection: h.connection, pollIntervalMs: 100, logger: new RecordingLogger() });
+    relay.start();
+    closers.push(() => relay.stop());
+    await run(project('analytics-test'));
+    const ids = await appendPosts(h.store, 25);
+
+    await eventually(async () => expect(await appliedRows(h.pool, h.schema)).toHaveLength(25));
+    expect(new Set((await appliedRows(h.pool, h.schema)).map((r) => r.event_id))).toEqual(new Set(ids));
+    expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(25);
+    await eventually(async () => expect(await metricValue(registry, 'messaging_consumer_processed_total', { durable: 'analytics-test' })).toBe(25));
+    await eventually(async () => expect((await h.jsm.consumers.info('CONTENT', 'analytics-test')).num_ack_pending).toBe(0));
+  });
+
+  it('applies an event delivered twice only once', async () => {
+    await run(project('analytics-test'));
+    const event = envelope(1);
+    // Two copies without a msg id, as after a relay crash outside the duplicate window.
+    await publishEnvelope(h.connection, event);
+    await publishEnvelope(h.connection, event);
+    await publishEnvelope(h.connection, envelope(2));
+
+    await eventually(async () => expect(await metricValue(registry, 'messaging_consumer_processed_total')).toBe(3));
+    expect((await appliedRows(h.pool, h.schema)).map((r) => r.n)).toEqual([1, 2]);
+    expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(2);
+  });
+
+  it('commits the projection write and the inbox row together: a failing handler leaves nothing behind', async () => {
+    const seenOnRetry: { applied: number; inbox: number }[] = [];
+    await run(async (event, ctx) => {
+      await project('analytics-test')(event, ctx);
+      if (ctx.deliveryCount === 1) throw new Error('fails after writing');
+      // The second delivery looks from outside the transaction: the first left no trace.
+      seenOnRetry.push({ applied: (await appliedRows(h.pool, h.schema)).length, inbox: await inboxCount(h.pool, h.schema, 'analytics-test') });
+    });
+    await publishEnvelope(h.connection, envelope(1));
+
+    await eventually(async () => expect(await appliedRows(h.pool, h.schema)).toHaveLength(1));
+    expect(seenOnRetry).toEqual([{ applied: 0, inbox: 0 }]);
+    expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(1);
+    expect(await metricValue(registry, 'messaging_consumer_failed_total')).toBe(1);
+  });
+
+  it('does not acknowledge when the handler swallowed a failed statement (the commit became a rollback)', async () => {
+    await run(async (event, ctx) => {
+      await project('analytics-test')(event, ctx);
+      if (ctx.deliveryCount === 1) await ctx.client.query('SELECT 1/0').catch(() => undefined);
+    });
+    await publishEnvelope(h.connection, envelope(1));
+
+    await eventually(async () => expect(await appliedRows(h.pool, h.schema)).toHaveLength(1));
+    expect(await metricValue(registry, 'messaging_consumer_failed_total')).toBe(1);
+    expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(1);
+  });
+
+  it('dead-letters a message that keeps failing after maxDeliver deliveries, and the messages behind it go on', async () => {
+    const poison = envelope(2);
+    let behindAppliedBeforeRetry: boolean | null = null;
+    await run(
+      async (event, ctx) => {
+        if (event.id === poison.id) {
+          if (ctx.deliveryCount === 2) behindAppliedBeforeRetry = (await appliedRows(h.pool, h.schema)).some((r) => r.n === 3);
+          throw new Error('cannot project this one');
+        }
+        await project('analytics-test')(event, ctx);
+      },
+      { maxDeliver: 3, retryBaseMs: 300 },
+    );
+    for (const event of [envelope(1), poison, envelope(3), envelope(4)]) await publishEnvelope(h.connection, event);
+
+    const [dead] = await eventually(async () => {
+      const messages = await streamMessages(h.jsm, DEAD_LETTER_STREAM);
+      expect(messages).toHaveLength(1);
+      return messages;
+    });
+    expect(dead.subject).toBe('dead-letter.analytics-test');
+    expect(dead.json<EventEnvelope>().id).toBe(poison.id);
+    expect(dead.header.get(DeadLetterHeaders.subject)).toBe('content.post.drafted');
+    expect(dead.header.get(DeadLetterHeaders.stream)).toBe('CONTENT');
+    expect(dead.header.get(DeadLetterHeaders.streamSequence)).toBe('2');
+    expect(dead.header.get(DeadLetterHeaders.deliveryCount)).toBe('3');
+    expect(dead.header.get(DeadLetterHeaders.consumer)).toBe('analytics-test');
+    expect(dead.header.get(DeadLetterHeaders.reason)).toContain('cannot project this one');
+
+    await eventually(async () => expect((await appliedRows(h.pool, h.schema)).map((r) => r.n)).toEqual([1, 3, 4]));
+    expect(behindAppliedBeforeRetry).toBe(true);
+    expect(await metricValue(registry, 'messaging_consumer_dead_lettered_total', { durable: 'analytics-test' })).toBe(1);
+    // Terminated, not left pending: nothing is redelivered any more.
+    await eventually(async () => {
+      const info = await h.jsm.consumers.info('CONTENT', 'analytics-test');
+      expect([info.num_pending, info.num_ack_pending, info.num_redelivered]).toEqual([0, 0, 0]);
+    });
+    expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(3);
+  });
+
+  it('dead-letters a PermanentMessageError at once, and a malformed message too', async () => {
+    const bad = envelope(1);
+    await run(async (event, ctx) => {
+      if (event.id === bad.id) throw new PermanentMessageError('workspace unknown');
+      await project('analytics-test')(event, ctx);
+    });
+    await publishEnvelope(h.connection, bad);
+    const garbage = natsHeaders();
+    garbage.set('Event-Type', 'PostDrafted');
+    await jetstream(h.connection).publish('content.post.drafted', 'not json', { headers: garbage });
+    await publishEnvelope(h.connection, envelope(3));
+
+    const dead = await eventually(async () => {
+      const messages = await streamMessages(h.jsm, DEAD_LETTER_STREAM);
+      expect(messages).toHaveLength(2);
+      return messages;
+    });
+    expect(dead.map((m) => [m.header.get(DeadLetterHeaders.deliveryCount), m.header.get(DeadLetterHeaders.reason)])).toEqual([
+      ['1', 'workspace unknown'],
+      ['1', expect.stringContaining('malformed event envelope')],
+    ]);
+    await eventually(async () => expect((await appliedRows(h.pool, h.schema)).map((r) => r.n)).toEqual([3]));
+  });
+
+  it('shares a durable between runners (instances of one service) without applying anything twice', async () => {
+    await run(project('analytics-shared'), { durable: 'analytics-shared' });
+    await run(project('analytics-shared'), { durable: 'analytics-shared' });
+    for (let n = 0; n < 40; n++) await publishEnvelope(h.connection, envelope(n));
+    await eventually(async () => expect(await appliedRows(h.pool, h.schema)).toHaveLength(40));
+    expect(new Set((await appliedRows(h.pool, h.schema)).map((r) => r.n)).size).toBe(40);
+  });
+});

@@ -1,0 +1,30 @@
+export { ServiceKitModule, type ServiceKitOptions } from './service-kit.module';
+export {
+  ConfigValidationError,
+  LOG_LEVELS,
+  NODE_ENVS,
+  ServiceConfig,
+  loadServiceConfig,
+  type ConfigClass,
+} from './config/service-config';
+export { API_PREFIX, bootstrapService, createHttpApp, type HttpAppOptions } from './http/create-http-app';
+export { IfMatchVersion, parseIfMatchVersion } from './http/if-match';
+export { CORRELATION_ID_HEADER, CorrelationId, correlationIdOf } from './http/correlation-id';
+export { ConflictError, DomainError, DomainRuleError, NotFoundError, PreconditionFailedError, ValidationError } from './http/errors';
+export { ErrorBody } from './http/error-body';
+export { HttpErrorFilter } from './http/http-error.filter';
+export { StrictValidationPipe } from './http/validation.pipe';
+export { PG_POOL } from './infra/database';
+export { NATS_CONNECTION } from './infra/nats';
+export { METRICS_REGISTRY } from './metrics/metrics';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  PageOf,
+  PageQuery,
+  decodeCursor,
+  encodeCursor,
+  toPage,
+  type Page,
+} from './pagination/pagination';
+export { IsIanaTimeZone, ParseUuidPipe, UuidParam, isIanaTimeZone } from './validation/validators';

@@ -1,0 +1,51 @@
+import { Param, type PipeTransform } from '@nestjs/common';
+import { isUuid } from '@lib/auth';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidationError } from '../http/errors';
+
+/** Area/Location names (and UTC, GMT…); not offsets such as +01:00, which are not zones. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * Whether `value` is an IANA time zone name, as this runtime's ICU (the tz database) knows it.
+ * ICU is asked rather than Intl.supportedValuesOf('timeZone') alone: that list holds only
+ * canonical zones, leaving out UTC, Etc/GMT±n and the aliases browsers send (Asia/Kolkata,
+ * US/Eastern), all of which PostgreSQL understands.
+ */
+export function isIanaTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || !ZONE_NAME.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIanaTimeZone',
+      validator: {
+        validate: (value) => isIanaTimeZone(value),
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be an IANA time zone such as Europe/Paris`,
+      },
+    },
+    options,
+  );
+}
+
+/** 400 (not Nest's generic message) naming the parameter; lower-cases the UUID. */
+export class ParseUuidPipe implements PipeTransform<unknown, string> {
+  constructor(private readonly name: string) {}
+
+  transform(value: unknown): string {
+    if (!isUuid(value)) throw new ValidationError(`${this.name} must be a UUID`);
+    return value.toLowerCase();
+  }
+}
+
+/** `@UuidParam('id') id: string`: a path parameter that must be a UUID (400 otherwise). */
+export function UuidParam(name = 'id'): ParameterDecorator {
+  return Param(name, new ParseUuidPipe(name));
+}

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { Decider } from './decider';
 import { ConcurrencyError } from './errors';
 import type { PostgresEventStore } from './postgres-event-store';
@@ -16,6 +17,11 @@ export interface HandleOptions {
    * conflict to resolve and is never retried.
    */
   expectedVersion?: number;
+  /**
+   * Runs the read and the append on this connection, inside the caller's transaction, so
+   * other writes (e.g. a uniqueness reservation) commit or roll back with the events.
+   */
+  client?: PoolClient;
 }
 
 export interface HandleResult<State, Event extends DomainEvent> {
@@ -47,8 +53,13 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
     this.maxRetries = options.maxRetries ?? 3;
   }
 
-  async load(streamId: string, workspaceId: string, asOf?: Date): Promise<LoadedStream<State> & { events: RecordedEvent<Event>[] }> {
-    const stream = await this.store.readStream<Event>(streamId, { asOf });
+  async load(
+    streamId: string,
+    workspaceId: string,
+    asOf?: Date,
+    client?: PoolClient,
+  ): Promise<LoadedStream<State> & { events: RecordedEvent<Event>[] }> {
+    const stream = await this.store.readStream<Event>(streamId, { asOf }, client);
     if (!stream.streamExists || stream.workspaceId !== workspaceId || stream.events.length === 0) {
       return { state: this.decider.initialState(), version: 0, exists: false, events: [] };
     }
@@ -60,7 +71,7 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
 
   async handle(streamId: string, command: Command, options: HandleOptions): Promise<HandleResult<State, Event>> {
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(streamId, options.metadata.workspaceId);
+      const loaded = await this.load(streamId, options.metadata.workspaceId, undefined, options.client);
       if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
         throw new ConcurrencyError(streamId, options.expectedVersion, loaded.version);
       }
@@ -71,10 +82,12 @@ export class CommandHandler<State, Command, Event extends DomainEvent> {
           streamType: this.options.streamType,
           expectedVersion: loaded.exists ? loaded.version : 'no_stream',
           metadata: options.metadata,
-        });
+        }, options.client);
         const state = events.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
         return { state, events, version: result.nextExpectedVersion, positions: result.positions };
       } catch (error) {
+        // A refused append is a statement that matched no row, not an error, so even inside a
+        // caller's transaction the next attempt can go ahead.
         const retryable = error instanceof ConcurrencyError && options.expectedVersion === undefined && attempt < this.maxRetries;
         if (!retryable) throw error;
       }

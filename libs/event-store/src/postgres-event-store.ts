@@ -248,7 +248,7 @@ function buildStatements(schema: string) {
       LEFT JOIN ${events} e ON e.stream_id = s.stream_id
         AND e.stream_version >= $2
         AND ($3::bigint IS NULL OR e.stream_version <= $3)
-        AND ($4::timestamptz IS NULL OR e.recorded_at <= $4)
+        AND ($4::timestamptz IS NULL OR date_trunc('milliseconds', e.recorded_at) <= $4)
       WHERE s.stream_id = $1
       ORDER BY e.stream_version`,
     readAll: `

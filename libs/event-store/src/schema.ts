@@ -9,6 +9,17 @@ import { assertIdentifier, qualified } from './sql';
  * - `events (stream_id, stream_version)` unique: loading a stream, and a last line of defence for concurrency;
  * - `events (event_id)` unique: an event id is also the JetStream Nats-Msg-Id.
  */
+/**
+ * `CREATE SCHEMA IF NOT EXISTS` needs CREATE on the database even when the schema exists; a
+ * service's role owns only its schema, so the check is made first.
+ */
+export function createSchemaIfMissingSql(schema: string): string {
+  assertIdentifier(schema);
+  return `DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '${schema}') THEN CREATE SCHEMA "${schema}"; END IF;
+  END $$`;
+}
+
 export function eventStoreSchemaSql(schema: string): string[] {
   assertIdentifier(schema);
   const events = qualified(schema, 'events');
@@ -16,7 +27,7 @@ export function eventStoreSchemaSql(schema: string): string[] {
   const checkpoints = qualified(schema, 'projection_checkpoints');
   const deadLetters = qualified(schema, 'projection_dead_letters');
   return [
-    `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+    createSchemaIfMissingSql(schema),
     `CREATE TABLE IF NOT EXISTS ${streams} (
       stream_id    text        PRIMARY KEY,
       stream_type  text        NOT NULL,

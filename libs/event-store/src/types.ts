@@ -83,7 +83,10 @@ export interface ReadStreamOptions {
   fromVersion?: number;
   /** Inclusive. */
   toVersion?: number;
-  /** Only events recorded at or before this instant (the stream as it was then). */
+  /**
+   * Only events recorded at or before this instant (the stream as it was then), compared to
+   * the millisecond: the precision of a JS Date and of the `occurredAt` clients are shown.
+   */
   asOf?: Date;
 }
 

@@ -1,4 +1,4 @@
-import { assertIdentifier, qualified } from '@lib/event-store';
+import { assertIdentifier, createSchemaIfMissingSql, qualified } from '@lib/event-store';
 
 /**
  * Idempotent DDL for the messaging tables of one service's schema: the outbox relay's
@@ -7,7 +7,7 @@ import { assertIdentifier, qualified } from '@lib/event-store';
 export function messagingSchemaSql(schema: string): string[] {
   assertIdentifier(schema);
   return [
-    `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+    createSchemaIfMissingSql(schema),
     `CREATE TABLE IF NOT EXISTS ${qualified(schema, 'outbox_checkpoint')} (
       name           text        PRIMARY KEY,
       transaction_id xid8        NOT NULL DEFAULT '0',

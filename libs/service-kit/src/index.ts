@@ -28,3 +28,4 @@ export {
   type Page,
 } from './pagination/pagination';
 export { IsIanaTimeZone, ParseUuidPipe, UuidParam, isIanaTimeZone } from './validation/validators';
+export { runMigrations, MIGRATIONS_TABLE } from './migrations';

@@ -187,10 +187,18 @@ export class ProjectionRunner {
       if (compareCheckpoints(live, checkpoint) > 0) checkpoint = live;
       for (const table of projection.tables) {
         const live = qualified(this.store.schema, table);
+        const shadow = qualified(this.store.schema, table + SHADOW);
         await tx.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
+        const liveIndexes = await indexesByShape(tx, live);
+        const shadowIndexes = await indexesByShape(tx, shadow);
         await tx.query(`ALTER TABLE ${live} RENAME TO "${table}${RETIRED}"`);
-        await tx.query(`ALTER TABLE ${qualified(this.store.schema, table + SHADOW)} RENAME TO "${table}"`);
+        await tx.query(`ALTER TABLE ${shadow} RENAME TO "${table}"`);
         await tx.query(`DROP TABLE ${qualified(this.store.schema, table + RETIRED)}`);
+        // The copies got generated names; give them the live ones back so migrations can still name them.
+        for (const [shape, name] of shadowIndexes) {
+          const original = liveIndexes.get(shape);
+          if (original && original !== name) await tx.query(`ALTER INDEX ${qualified(this.store.schema, name)} RENAME TO "${original}"`);
+        }
       }
       await tx.query(
         `UPDATE ${this.checkpoints} SET transaction_id = $2::xid8, position = $3, last_error = NULL, updated_at = now() WHERE name = $1`,
@@ -367,3 +375,13 @@ export class ProjectionRunner {
   }
 }
 
+
+/** Index name by its definition with the index and table names taken out. */
+async function indexesByShape(tx: PoolClient, table: string): Promise<Map<string, string>> {
+  const result = await tx.query<{ name: string; shape: string }>(
+    `SELECT i.relname AS name, regexp_replace(pg_get_indexdef(i.oid), ' INDEX \\S+ ON \\S+ ', ' INDEX ON ') AS shape
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass`,
+    [table],
+  );
+  return new Map(result.rows.map((row) => [row.shape, row.name]));
+}

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { ConcurrencyError } from './errors';
 import { qualified, assertIdentifier } from './sql';
 import {
@@ -25,6 +25,12 @@ export interface PostgresEventStoreOptions {
   upcasters?: UpcasterRegistry;
   /** LISTEN/NOTIFY channel announcing appends; defaults to `<schema>_events`. */
   notifyChannel?: string;
+  /**
+   * Sends the hot statements as named prepared statements, parsed and planned once per
+   * connection (about 4x cheaper per append). Turn off behind a pooler that cannot keep them
+   * (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
 interface EventRow {
@@ -47,6 +53,19 @@ function eventColumns(alias: string): string {
     ${alias}.metadata, ${alias}.recorded_at`;
 }
 
+const NOTIFY_INTERVAL_MS = 10;
+
+/** One name per SQL text: the same statement shares its plan, schemas never clash. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `es_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export function notifyChannelFor(schema: string): string {
   return `${assertIdentifier(schema)}_events`;
 }
@@ -56,7 +75,9 @@ export class PostgresEventStore {
   readonly notifyChannel: string;
   private readonly upcasters: UpcasterRegistry;
   private readonly sql: ReturnType<typeof buildStatements>;
-  private notifyState: 'idle' | 'sending' | 'dirty' = 'idle';
+  private readonly prepared: boolean;
+  private notifyPending = false;
+  private notifyTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -66,6 +87,7 @@ export class PostgresEventStore {
     this.notifyChannel = options.notifyChannel ?? notifyChannelFor(this.schema);
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
     this.sql = buildStatements(this.schema);
+    this.prepared = options.preparedStatements ?? true;
   }
 
   /**
@@ -96,7 +118,7 @@ export class PostgresEventStore {
     const [text, expected] = this.appendStatement(options.expectedVersion);
     const params = [streamId, options.streamType, metadata.workspaceId, events.length, ids, types, versions, data, metas];
     if (expected !== null) params.push(expected);
-    const result = await (client ?? this.pool).query<{ position: string; stream_version: string; transaction_id: string }>(text, params);
+    const result = await (client ?? this.pool).query<{ position: string; stream_version: string; transaction_id: string }>(this.statement(text, params));
     if (result.rowCount === 0) {
       throw new ConcurrencyError(streamId, options.expectedVersion, await this.currentVersion(streamId, client));
     }
@@ -115,12 +137,9 @@ export class PostgresEventStore {
     options: ReadStreamOptions = {},
     client?: PoolClient,
   ): Promise<ReadStreamResult<E>> {
-    const result = await (client ?? this.pool).query<EventRow & { current_version: string; stream_workspace: string }>(this.sql.readStream, [
-      streamId,
-      options.fromVersion ?? 1,
-      options.toVersion ?? null,
-      options.asOf ?? null,
-    ]);
+    const result = await (client ?? this.pool).query<EventRow & { current_version: string; stream_workspace: string }>(
+      this.statement(this.sql.readStream, [streamId, options.fromVersion ?? 1, options.toVersion ?? null, options.asOf ?? null]),
+    );
     if (result.rows.length === 0) return { events: [], currentVersion: 0, streamExists: false, workspaceId: null };
     const first = result.rows[0];
     const events = first.event_id === null ? [] : result.rows.map((row) => this.toRecorded<E>(row));
@@ -135,13 +154,9 @@ export class PostgresEventStore {
    */
   async readAll(after: GlobalCheckpoint, options: ReadAllOptions = {}, client?: PoolClient): Promise<ReadAllResult> {
     const limit = options.limit ?? 500;
-    const result = await (client ?? this.pool).query<EventRow>(this.sql.readAll, [
-      after.transactionId,
-      after.position,
-      limit,
-      options.until?.transactionId ?? null,
-      options.until?.position ?? null,
-    ]);
+    const result = await (client ?? this.pool).query<EventRow>(
+      this.statement(this.sql.readAll, [after.transactionId, after.position, limit, options.until?.transactionId ?? null, options.until?.position ?? null]),
+    );
     if (result.rows.length === 0) return { events: [], checkpoint: after };
     const events = result.rows.map((row) => this.toRecorded(row));
     const last = events[events.length - 1];
@@ -174,27 +189,27 @@ export class PostgresEventStore {
     return [this.sql.appendExact, expected];
   }
 
+  private statement(text: string, values: unknown[]): QueryConfig {
+    return this.prepared ? { name: statementName(text), text, values } : { text, values };
+  }
+
   /**
-   * NOTIFY is sent after commit from its own statement, coalesced to one in flight per process:
+   * NOTIFY is sent after commit from its own statement, at most once per NOTIFY_INTERVAL_MS:
    * a NOTIFY inside the append's transaction would take PostgreSQL's global notify lock at
-   * commit and serialise every concurrent append.
+   * commit and serialise every concurrent append, and readers need one wake-up, not one per event.
    */
   private announceAppend(): void {
-    if (this.notifyState !== 'idle') {
-      this.notifyState = 'dirty';
+    if (this.notifyTimer) {
+      this.notifyPending = true;
       return;
     }
-    this.notifyState = 'sending';
-    setImmediate(() => {
-      this.pool
-        .query('SELECT pg_notify($1, $2)', [this.notifyChannel, ''])
-        .catch(() => undefined) // readers also poll; a lost wake-up only delays them
-        .finally(() => {
-          const again = this.notifyState === 'dirty';
-          this.notifyState = 'idle';
-          if (again) this.announceAppend();
-        });
-    });
+    this.notifyPending = false;
+    this.pool.query('SELECT pg_notify($1, $2)', [this.notifyChannel, '']).catch(() => undefined); // readers also poll
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      if (this.notifyPending) this.announceAppend();
+    }, NOTIFY_INTERVAL_MS);
+    this.notifyTimer.unref();
   }
 
   private toRecorded<E extends DomainEvent>(row: EventRow): RecordedEvent<E> {

@@ -4,6 +4,7 @@ export {
   LOG_LEVELS,
   NODE_ENVS,
   ServiceConfig,
+  declaredConfigVariables,
   loadServiceConfig,
   type ConfigClass,
 } from './config/service-config';

@@ -113,7 +113,7 @@ export function loadServiceConfig<C extends ServiceConfig>(
   serviceName: string,
   env: Readonly<Record<string, string | undefined>>,
 ): C {
-  const known = declaredVariables(schema);
+  const known = declaredConfigVariables(schema);
   // Only the declared variables (not PATH, HOME…); an empty one (`JWT_SECRET=` in a compose
   // file) counts as unset, so its default applies.
   const given: Record<string, string> = {};
@@ -148,7 +148,7 @@ function tokenKeyProblems(config: ServiceConfig): string[] {
 }
 
 /** The variables a config class declares: those with a default or a validation decorator. */
-function declaredVariables(schema: ConfigClass<ServiceConfig>): Set<string> {
+export function declaredConfigVariables(schema: ConfigClass<ServiceConfig>): Set<string> {
   const decorated = getMetadataStorage()
     .getTargetValidationMetadatas(schema, '', true, false)
     .map((metadata) => metadata.propertyName);

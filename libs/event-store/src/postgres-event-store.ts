@@ -115,8 +115,11 @@ export class PostgresEventStore {
       data.push(JSON.stringify(event.data));
       metas.push(JSON.stringify(event.metadata ? { ...metadata, ...event.metadata, workspaceId: metadata.workspaceId } : metadata));
     }
-    const [text, expected] = this.appendStatement(options.expectedVersion);
-    const params = [streamId, options.streamType, metadata.workspaceId, events.length, ids, types, versions, data, metas];
+    const [text, expected] = this.appendStatement(options.expectedVersion, events.length === 1);
+    const params =
+      events.length === 1
+        ? [streamId, options.streamType, metadata.workspaceId, 1, ids[0], types[0], versions[0], data[0], metas[0]]
+        : [streamId, options.streamType, metadata.workspaceId, events.length, ids, types, versions, data, metas];
     if (expected !== null) params.push(expected);
     const result = await (client ?? this.pool).query<{ position: string; stream_version: string; transaction_id: string }>(this.statement(text, params));
     if (result.rowCount === 0) {
@@ -181,12 +184,13 @@ export class PostgresEventStore {
     return result.rows.length === 0 ? 0 : Number(result.rows[0].version);
   }
 
-  private appendStatement(expected: ExpectedVersion): [string, number | null] {
-    if (expected === 'any') return [this.sql.appendAny, null];
-    if (expected === 'no_stream' || expected === 0) return [this.sql.appendNew, null];
-    if (expected === 'stream_exists') return [this.sql.appendExisting, null];
+  private appendStatement(expected: ExpectedVersion, single: boolean): [string, number | null] {
+    const statements = single ? this.sql.appendOne : this.sql.appendMany;
+    if (expected === 'any') return [statements.any, null];
+    if (expected === 'no_stream' || expected === 0) return [statements.new, null];
+    if (expected === 'stream_exists') return [statements.existing, null];
     if (!Number.isSafeInteger(expected) || expected < 0) throw new Error(`Invalid expected version ${expected}`);
-    return [this.sql.appendExact, expected];
+    return [statements.exact, expected];
   }
 
   private statement(text: string, values: unknown[]): QueryConfig {
@@ -233,30 +237,37 @@ export class PostgresEventStore {
 function buildStatements(schema: string) {
   const events = qualified(schema, 'events');
   const streams = qualified(schema, 'streams');
-  // $1 stream id, $2 stream type, $3 workspace, $4 event count, $5..$9 per-event arrays, $10 expected version.
-  const insertEvents = (streamCte: string) => `
+  // $1 stream id, $2 stream type, $3 workspace, $4 event count, $5..$9 the events' ids, types,
+  // schema versions, data and metadata (arrays, or scalars for one event: no array to build and
+  // unpack on the hot single-event path), $10 the expected version.
+  const many = `unnest($5::uuid[], $6::text[], $7::int[], $8::jsonb[], $9::jsonb[]) WITH ORDINALITY AS e(id, type, schema_version, data, metadata, ord)`;
+  const one = `(SELECT $5::uuid, $6::text, $7::int, $8::jsonb, $9::jsonb, 1::bigint) AS e(id, type, schema_version, data, metadata, ord)`;
+  const insertEvents = (source: string) => (streamCte: string) => `
     WITH s AS (${streamCte})
     INSERT INTO ${events} (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata, workspace_id)
     SELECT $1, $2, s.version - $4 + e.ord, e.id, e.type, e.schema_version, e.data, e.metadata, $3
-    FROM s, unnest($5::uuid[], $6::text[], $7::int[], $8::jsonb[], $9::jsonb[])
-      WITH ORDINALITY AS e(id, type, schema_version, data, metadata, ord)
+    FROM s, ${source}
     ORDER BY e.ord
     RETURNING position, stream_version, transaction_id::text AS transaction_id`;
-  return {
-    appendNew: insertEvents(`
+  const appends = (insert: (streamCte: string) => string) => ({
+    new: insert(`
       INSERT INTO ${streams} (stream_id, stream_type, workspace_id, version) VALUES ($1, $2, $3, $4)
       ON CONFLICT (stream_id) DO NOTHING RETURNING version`),
-    appendAny: insertEvents(`
+    any: insert(`
       INSERT INTO ${streams} (stream_id, stream_type, workspace_id, version) VALUES ($1, $2, $3, $4)
       ON CONFLICT (stream_id) DO UPDATE SET version = ${streams}.version + EXCLUDED.version, updated_at = now()
         WHERE ${streams}.workspace_id = EXCLUDED.workspace_id
       RETURNING version`),
-    appendExisting: insertEvents(`
+    existing: insert(`
       UPDATE ${streams} SET version = version + $4, updated_at = now()
       WHERE stream_id = $1 AND workspace_id = $3 RETURNING version`),
-    appendExact: insertEvents(`
+    exact: insert(`
       UPDATE ${streams} SET version = version + $4, updated_at = now()
       WHERE stream_id = $1 AND workspace_id = $3 AND version = $10 RETURNING version`),
+  });
+  return {
+    appendOne: appends(insertEvents(one)),
+    appendMany: appends(insertEvents(many)),
     readStream: `
       SELECT s.version AS current_version, s.workspace_id AS stream_workspace, ${eventColumns('e')}
       FROM ${streams} s

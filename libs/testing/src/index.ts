@@ -3,3 +3,4 @@ export * from './ports';
 export * from './nats-server';
 export * from './eventually';
 export * from './decider-spec';
+export * from './postgres-server';

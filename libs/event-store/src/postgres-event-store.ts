@@ -277,18 +277,19 @@ function buildStatements(schema: string) {
         AND ($4::timestamptz IS NULL OR date_trunc('milliseconds', e.recorded_at) <= $4)
       WHERE s.stream_id = $1
       ORDER BY e.stream_version`,
+    // ORDER BY names e.transaction_id: bare, it would be the ::text output column, which sorts 999 after 1000.
     readAll: `
       SELECT ${eventColumns('e')} FROM ${events} e
       WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         AND ($4::xid8 IS NULL OR (transaction_id, position) <= ($4::xid8, $5::bigint))
-      ORDER BY transaction_id, position
+      ORDER BY e.transaction_id, e.position
       LIMIT $3`,
     head: `SELECT max(position) AS head FROM ${events}`,
     visibleHead: `
-      SELECT transaction_id::text AS transaction_id, position FROM ${events}
-      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+      SELECT e.transaction_id::text AS transaction_id, e.position FROM ${events} e
+      WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
     streamVersion: `SELECT version FROM ${streams} WHERE stream_id = $1`,
   };
 }

@@ -18,6 +18,10 @@ export function createPgPool(config: ServiceConfig): Pool {
   // An idle client losing its connection (PostgreSQL restarting) emits 'error' on the pool;
   // unhandled, it would crash the process. The pool replaces the client on next use.
   pool.on('error', (error) => logger.warn(`Idle PostgreSQL connection failed: ${error.message}`));
+  // pg-pool listens for that only while a client is idle: one that loses its connection while
+  // checked out emits 'error' with no listener, which would crash the process. Its holder sees
+  // the failed query, and the pool discards the client on release.
+  pool.on('connect', (client) => client.on('error', (error) => logger.warn(`PostgreSQL connection in use failed: ${error.message}`)));
   return pool;
 }
 

@@ -1,0 +1,84 @@
+import { ProjectionRunner, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
+import { ConflictError, NotFoundError } from '@lib/service-kit';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import { publicationJobsProjection } from '../publishing/publication-jobs.projection';
+import { contentReadModels } from './content-read-models';
+
+export type ProjectionKind = 'read-model' | 'process-manager';
+
+/** Where one projection stands, for operators. */
+export interface ProjectionStatusView {
+  name: string;
+  kind: ProjectionKind;
+  /** Read models only: a process manager's tables hold what the events do not. */
+  rebuildable: boolean;
+  /** Global position of the last event applied. */
+  position: number;
+  /** Events appended but not applied yet. */
+  lagEvents: number;
+  /** The last failure, cleared by the next batch that succeeds. */
+  lastError: string | null;
+}
+
+/**
+ * The service's two projection runners: the read models, and the publishing process manager,
+ * kept apart so that a rebuild can only ever reach the read models.
+ */
+export class ContentProjections {
+  private readonly readModels: ProjectionRunner;
+  private readonly processManagers: ProjectionRunner;
+  private readonly rebuilding = new Set<string>();
+
+  constructor(pool: Pool, store: PostgresEventStore, registry: Registry, onError: (projection: string, error: unknown) => void) {
+    this.readModels = new ProjectionRunner(pool, store, contentReadModels, { registry, onError });
+    this.processManagers = new ProjectionRunner(pool, store, [publicationJobsProjection], { registry, onError });
+  }
+
+  async start(): Promise<void> {
+    await this.readModels.start();
+    await this.processManagers.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.readModels.stop(), this.processManagers.stop()]);
+  }
+
+  async status(): Promise<ProjectionStatusView[]> {
+    const [readModels, processManagers] = await Promise.all([this.readModels.status(), this.processManagers.status()]);
+    return [...readModels.map((status) => statusView(status, 'read-model')), ...processManagers.map((status) => statusView(status, 'process-manager'))];
+  }
+
+  /**
+   * Rebuilds a read model beside the live one and swaps it in.
+   * @throws NotFoundError for a name that is no projection of this service
+   * @throws ConflictError for the process manager, or a rebuild of the same read model in progress
+   */
+  async rebuild(name: string): Promise<RebuildReport> {
+    if (name === publicationJobsProjection.name) {
+      throw new ConflictError(`${name} is the publishing process manager, not a read model: it records what was delivered, which the events do not hold, so it is never rebuilt`);
+    }
+    if (!contentReadModels.some((projection) => projection.name === name)) {
+      throw new NotFoundError(`no projection named ${name}; read models: ${contentReadModels.map((projection) => projection.name).join(', ')}`);
+    }
+    // Two rebuilds of one read model would build into the same shadow tables.
+    if (this.rebuilding.has(name)) throw new ConflictError(`${name} is being rebuilt already`);
+    this.rebuilding.add(name);
+    try {
+      return await this.readModels.rebuild(name);
+    } finally {
+      this.rebuilding.delete(name);
+    }
+  }
+}
+
+function statusView(status: ProjectionStatus, kind: ProjectionKind): ProjectionStatusView {
+  return {
+    name: status.name,
+    kind,
+    rebuildable: kind === 'read-model',
+    position: status.checkpoint.position,
+    lagEvents: status.lagEvents,
+    lastError: status.lastError,
+  };
+}

@@ -33,6 +33,7 @@ export interface RebuildReport {
 }
 
 const SHADOW = '__rebuild';
+const MAX_CATCH_UP_ROUNDS = 5;
 const RETIRED = '__retired';
 
 interface LoopState {
@@ -159,16 +160,20 @@ export class ProjectionRunner {
     }
     client.release();
 
-    // Catch up beside the live projection (which keeps running) to what was visible when the
-    // rebuild started, or to the live projection if it is further on: a bounded amount of work.
-    const target = await this.store.visibleHead();
+    // Catch up beside the live projection (which keeps running) in rounds, each to a fixed
+    // target: first what was visible when the rebuild started, then where the live projection
+    // had got to. Each round ends even under a steady write load; the swap takes the rest.
     let events = 0;
-    for (;;) {
+    let target = await this.store.visibleHead();
+    for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
+      for (;;) {
+        const n = await this.runBatch(projection, shadowCheckpoint, true, this.batchSize, target);
+        if (n === 0) break;
+        events += n;
+      }
       const [live] = await this.status(projection.name);
-      const until = compareCheckpoints(live.checkpoint, target) > 0 ? live.checkpoint : target;
-      const n = await this.runBatch(projection, shadowCheckpoint, true, this.batchSize, until);
-      events += n;
-      if (n === 0) break;
+      if (compareCheckpoints(live.checkpoint, target) <= 0) break;
+      target = live.checkpoint;
     }
     if (!swap) return { name, events, durationMs: Date.now() - started, swapped: false };
 

@@ -11,3 +11,4 @@ export * from './projections/projection';
 export * from './projections/projection-runner';
 export { qualified, assertIdentifier } from './sql';
 export { sharedCounter, sharedGauge } from './metrics';
+export { isTransientDatabaseError } from './transient-errors';

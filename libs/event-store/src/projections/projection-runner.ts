@@ -4,6 +4,7 @@ import { sharedCounter, sharedGauge } from '../metrics';
 import { listenForAppends, type AppendListener } from '../notifications';
 import type { PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
+import { isTransientDatabaseError } from '../transient-errors';
 import { compareCheckpoints, type GlobalCheckpoint } from '../types';
 import type { Projection, ProjectionContext } from './projection';
 
@@ -37,7 +38,10 @@ const MAX_CATCH_UP_ROUNDS = 5;
 const RETIRED = '__retired';
 
 interface LoopState {
+  /** Consecutive failed batches, of any cause: sets the backoff. */
   failures: number;
+  /** Consecutive failures of the one event being isolated: counts toward dead-lettering it. */
+  eventFailures: number;
   isolate: boolean;
   wake: () => void;
 }
@@ -101,7 +105,8 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeAll();
+    // Every loop, including one backing off after failures (its wait may be up to 30 s).
+    for (const state of this.loops.values()) state.wake();
     await this.listener?.close();
     this.listener = null;
     await Promise.all(this.running.splice(0));
@@ -228,20 +233,23 @@ export class ProjectionRunner {
   }
 
   private async loop(projection: Projection): Promise<void> {
-    const state: LoopState = { failures: 0, isolate: false, wake: () => undefined };
+    const state: LoopState = { failures: 0, eventFailures: 0, isolate: false, wake: () => undefined };
     this.loops.set(projection.name, state);
     while (!this.stopped) {
       let read = 0;
       try {
         read = await this.runBatch(projection, projection.name, false, state.isolate ? 1 : this.batchSize);
         state.failures = 0;
+        state.eventFailures = 0;
         state.isolate = false;
       } catch (error) {
         read = 0;
-        await this.recordFailure(projection, state, error);
+        // Never lets the loop end: a rejected loop would stop the projection for good.
+        await this.recordFailure(projection, state, error).catch((failure: unknown) => this.options.onError?.(projection.name, failure));
       }
       await this.updateLag(projection).catch(() => undefined);
-      if (read > 0 && !this.stopped) continue;
+      if (this.stopped) break; // stop() may have come during the batch, after its wake-up call
+      if (read > 0) continue;
       const delay = state.failures > 0 ? Math.min(this.retryBaseDelayMs * 2 ** (state.failures - 1), 30_000) : this.pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -263,16 +271,21 @@ export class ProjectionRunner {
     this.options.onError?.(projection.name, error);
     const message = error instanceof Error ? error.message : String(error);
     await this.pool.query(`UPDATE ${this.checkpoints} SET last_error = $2 WHERE name = $1`, [projection.name, message]).catch(() => undefined);
+    state.failures += 1;
+    // The database's fault, not the event's: back off and try again, however long it takes.
+    if (isTransientDatabaseError(error)) return;
     if (!state.isolate) {
       // Find the culprit: retry the same range one event at a time.
       state.isolate = true;
-      state.failures = 1;
+      state.eventFailures = 0;
       return;
     }
-    state.failures += 1;
-    if (state.failures > this.maxAttempts) {
+    state.eventFailures += 1;
+    if (state.eventFailures >= this.maxAttempts) {
+      // If this fails too (the database went away meanwhile), the next failure tries again.
       await this.deadLetterNext(projection, message);
       state.failures = 0;
+      state.eventFailures = 0;
       state.isolate = false;
     }
   }

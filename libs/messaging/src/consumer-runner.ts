@@ -3,11 +3,10 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Pool, PoolClient } from 'pg';
 import { Registry, type Counter } from 'prom-client';
 import { jetStreamName, type EventEnvelope, type ServiceName } from '@lib/contracts';
-import { assertIdentifier, qualified } from '@lib/event-store';
+import { assertIdentifier, isTransientDatabaseError, qualified, sharedCounter } from '@lib/event-store';
 import { exponentialDelay, sleep } from './backoff';
 import { JetStreamContext } from './jetstream-context';
 import { errorMessage, type MessagingLogger } from './logger';
-import { sharedCounter } from '@lib/event-store';
 import { PermanentMessageError } from './permanent-message-error';
 import { deadLetterSubject, ensureDurableConsumer } from './topology';
 
@@ -191,6 +190,9 @@ export class JetStreamConsumerRunner {
       const { error } = handlerError;
       if (error instanceof PermanentMessageError) {
         await this.deadLetter(durable, message, errorMessage(error));
+      } else if (isTransientDatabaseError(error)) {
+        // The database failed the handler, not the message: never a reason to dead-letter it.
+        this.retryLater(durable, message, `database error: ${errorMessage(error)}`);
       } else if (message.info.deliveryCount >= this.maxDeliver) {
         await this.deadLetter(durable, message, `failed ${message.info.deliveryCount} deliveries: ${errorMessage(error)}`);
       } else {

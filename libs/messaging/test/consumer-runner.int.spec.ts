@@ -159,6 +159,36 @@ describe('JetStreamConsumerRunner', () => {
     expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(3);
   });
 
+  it('never dead-letters a message that failed on a transient database error (here: a row lock not available)', async () => {
+    await h.pool.query(`CREATE TABLE "${h.schema}".gate (id int PRIMARY KEY); INSERT INTO "${h.schema}".gate VALUES (1)`);
+    const holder = await h.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT 1 FROM "${h.schema}".gate WHERE id = 1 FOR UPDATE`);
+    let refusals = 0;
+    try {
+      await run(
+        async (received, ctx) => {
+          try {
+            await ctx.client.query(`SELECT 1 FROM "${h.schema}".gate WHERE id = 1 FOR UPDATE NOWAIT`);
+          } catch (error) {
+            // More refusals than maxDeliver: a good message must outlast the database's trouble.
+            if (++refusals === 5) await holder.query('COMMIT');
+            throw error;
+          }
+          await project('analytics-test')(received, ctx);
+        },
+        { maxDeliver: 3, retryBaseMs: 20 },
+      );
+      await publishEnvelope(h.connection, envelope(1));
+      await eventually(async () => expect((await appliedRows(h.pool, h.schema)).map((r) => r.n)).toEqual([1]), 20_000);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+    expect(refusals).toBe(5);
+    expect(await streamMessages(h.jsm, DEAD_LETTER_STREAM)).toHaveLength(0);
+  });
+
   it('dead-letters a PermanentMessageError at once, and a malformed message too', async () => {
     const bad = envelope(1);
     await run(async (event, ctx) => {

@@ -21,4 +21,5 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose)/)'],
   moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@lib/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

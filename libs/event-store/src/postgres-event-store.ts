@@ -54,6 +54,8 @@ function eventColumns(alias: string): string {
 }
 
 const NOTIFY_INTERVAL_MS = 10;
+/** Lag gauges saturate here: beyond it the exact figure matters less than the cost of counting. */
+export const LAG_COUNT_CAP = 100_000;
 
 /** One name per SQL text: the same statement shares its plan, schemas never clash. */
 const statementNames = new Map<string, string>();
@@ -173,7 +175,18 @@ export class PostgresEventStore {
     return { transactionId: result.rows[0].transaction_id, position: Number(result.rows[0].position) };
   }
 
-  /** The highest position written so far (committed or not): the reference for lag. */
+  /**
+   * Committed events past a checkpoint, counted up to `cap`: a reader's lag. (Head position
+   * minus checkpoint position would be wrong both ways, since readers go in transaction order.)
+   */
+  async countAfter(checkpoint: GlobalCheckpoint, cap = LAG_COUNT_CAP, client?: PoolClient): Promise<number> {
+    const result = await (client ?? this.pool).query<{ n: number }>(
+      this.statement(this.sql.countAfter, [checkpoint.transactionId, checkpoint.position, cap]),
+    );
+    return result.rows[0].n;
+  }
+
+  /** The highest position written so far (committed or not). */
   async headPosition(client?: PoolClient): Promise<number> {
     const result = await (client ?? this.pool).query<{ head: string | null }>(this.sql.head);
     return Number(result.rows[0].head ?? 0);
@@ -286,6 +299,10 @@ function buildStatements(schema: string) {
       ORDER BY e.transaction_id, e.position
       LIMIT $3`,
     head: `SELECT max(position) AS head FROM ${events}`,
+    countAfter: `
+      SELECT count(*)::int AS n FROM (
+        SELECT 1 FROM ${events} e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) LIMIT $3
+      ) past`,
     visibleHead: `
       SELECT e.transaction_id::text AS transaction_id, e.position FROM ${events} e
       WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())

@@ -220,6 +220,30 @@ describe('PostgresEventStore', () => {
     });
   });
 
+  it('counts the lag past a checkpoint in reading order, not by position', async () => {
+    // A takes its transaction id first but its position last; reading order is (xid, position),
+    // so a reader that has read everything stands at B, the highest xid, not the highest position.
+    const a = await pool.connect();
+    const b = await pool.connect();
+    try {
+      await a.query('BEGIN');
+      await a.query('SELECT pg_current_xact_id()');
+      await b.query('BEGIN');
+      await store.appendToStream(`counter-${randomUUID()}`, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, b);
+      await store.appendToStream(`counter-${randomUUID()}`, [ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, a);
+      await b.query('COMMIT');
+      await a.query('COMMIT');
+    } finally {
+      a.release();
+      b.release();
+    }
+    const all = await readEverything();
+    const last = all[all.length - 1];
+    expect(last.position).toBeLessThan(await store.headPosition());
+    expect(await store.countAfter({ transactionId: last.transactionId, position: last.position })).toBe(0);
+    expect(await store.countAfter(START)).toBe(all.length);
+  });
+
   it('reads old schema versions as the current shape through upcasters', async () => {
     const upcasters = new UpcasterRegistry([
       { type: 'Renamed', fromVersion: 1, upcast: (d) => ({ fullName: d.name }) },

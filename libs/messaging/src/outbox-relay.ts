@@ -27,7 +27,7 @@ export interface OutboxRelayOptions {
   /** The service whose store this is: events go to `<service>.<stream-type>.<event>`. */
   service: ServiceName;
   pool: Pool;
-  store: Pick<PostgresEventStore, 'schema' | 'readAll' | 'headPosition'>;
+  store: Pick<PostgresEventStore, 'schema' | 'readAll' | 'countAfter'>;
   connection: NatsConnection;
   /** Checkpoint row and lock name; `<service>-outbox` by default. Instances sharing it take turns. */
   name?: string;
@@ -83,7 +83,7 @@ export class OutboxRelay {
     this.logger = options.logger ?? console;
     const registry = options.registry ?? new Registry();
     this.metrics = {
-      lag: sharedGauge(registry, 'outbox_relay_lag_events', 'Events in the store not yet published (head position - checkpoint position)', ['relay']),
+      lag: sharedGauge(registry, 'outbox_relay_lag_events', 'Committed events not yet published (saturates at 100000)', ['relay']),
       published: sharedCounter(registry, 'outbox_relay_published_total', 'Events published and acknowledged by JetStream', ['relay']),
       failures: sharedCounter(registry, 'outbox_relay_failures_total', 'Failed publishes and PostgreSQL errors of the relay', ['relay']),
     };
@@ -157,7 +157,7 @@ export class OutboxRelay {
       while (!signal.aborted) {
         this.appended = false;
         const batch = await this.options.store.readAll(checkpoint, { limit: this.options.batchSize ?? 100 }, client);
-        this.metrics.lag.set({ relay: this.name }, Math.max(0, (await this.options.store.headPosition(client)) - checkpoint.position));
+        this.metrics.lag.set({ relay: this.name }, await this.options.store.countAfter(checkpoint, undefined, client));
         this.failures = 0;
         if (batch.events.length === 0) {
           await this.idle(this.options.pollIntervalMs ?? 1000, signal);

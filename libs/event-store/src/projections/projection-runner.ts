@@ -88,7 +88,7 @@ export class ProjectionRunner {
     const registry = options.registry ?? new Registry();
     this.metrics = {
       position: sharedGauge(registry, 'projection_checkpoint_position', 'Global position a projection has applied up to', ['projection']),
-      lag: sharedGauge(registry, 'projection_lag_events', 'Events appended but not yet applied by a projection (head position - checkpoint)', ['projection']),
+      lag: sharedGauge(registry, 'projection_lag_events', 'Committed events a projection has not applied yet (saturates at 100000)', ['projection']),
       applied: sharedCounter(registry, 'projection_events_applied_total', 'Events applied by a projection', ['projection']),
       failures: sharedCounter(registry, 'projection_failures_total', 'Failed projection batches', ['projection']),
       deadLettered: sharedCounter(registry, 'projection_dead_letters_total', 'Events a projection gave up on', ['projection']),
@@ -122,17 +122,16 @@ export class ProjectionRunner {
   }
 
   async status(name?: string): Promise<ProjectionStatus[]> {
-    const head = await this.store.headPosition();
     const result = await this.pool.query<{ name: string; transaction_id: string; position: string; last_error: string | null }>(
       `SELECT name, transaction_id::text AS transaction_id, position, last_error FROM ${this.checkpoints} WHERE name = ANY($1) ORDER BY name`,
       [this.select(name).map((p) => p.name)],
     );
-    return result.rows.map((row) => ({
-      name: row.name,
-      checkpoint: { transactionId: row.transaction_id, position: Number(row.position) },
-      lagEvents: Math.max(0, head - Number(row.position)),
-      lastError: row.last_error,
-    }));
+    return Promise.all(
+      result.rows.map(async (row) => {
+        const checkpoint = { transactionId: row.transaction_id, position: Number(row.position) };
+        return { name: row.name, checkpoint, lagEvents: await this.store.countAfter(checkpoint), lastError: row.last_error };
+      }),
+    );
   }
 
   /**

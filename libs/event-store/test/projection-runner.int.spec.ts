@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { dropSchema, eventually, testPool, uniqueSchemaName } from '@lib/testing';
-import { PostgresEventStore, ProjectionRunner, eventStoreSchemaSql, type EventMetadata, type Projection } from '@lib/event-store';
+import { PostgresEventStore, ProjectionRunner, RebuildInProgressError, eventStoreSchemaSql, type EventMetadata, type Projection } from '@lib/event-store';
 
 /** Counts applications (not idempotent on purpose) so that any double apply shows. */
 function balances(options: { poison?: boolean } = {}): Projection {
@@ -97,6 +97,22 @@ describe('ProjectionRunner', () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  it('refuses a second rebuild of the same projection while one runs, from any instance', async () => {
+    for (let i = 0; i < 200; i++) await deposit(`a-${i % 4}`, 1);
+    const one = new ProjectionRunner(pool, store, [balances()], { batchSize: 1 });
+    const two = new ProjectionRunner(pool, store, [balances()], { batchSize: 1 });
+    const first = one.rebuild('balances');
+    await eventually(async () => {
+      const locks = await pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext($1)::oid`, [
+        `${schema}.balances__rebuild`,
+      ]);
+      expect(locks.rows[0].n).toBe(1);
+    });
+    await expect(two.rebuild('balances')).rejects.toBeInstanceOf(RebuildInProgressError);
+    expect((await first).swapped).toBe(true);
+    expect((await two.rebuild('balances')).swapped).toBe(true);
   });
 
   it('rebuilds beside the live projection while events keep arriving, then swaps in a copy equal to the live one', async () => {

@@ -1,4 +1,4 @@
-import { ProjectionRunner, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
+import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
 import { ConflictError, NotFoundError } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
@@ -28,7 +28,6 @@ export interface ProjectionStatusView {
 export class ContentProjections {
   private readonly readModels: ProjectionRunner;
   private readonly processManagers: ProjectionRunner;
-  private readonly rebuilding = new Set<string>();
 
   constructor(pool: Pool, store: PostgresEventStore, registry: Registry, onError: (projection: string, error: unknown) => void) {
     this.readModels = new ProjectionRunner(pool, store, contentReadModels, { registry, onError });
@@ -61,13 +60,11 @@ export class ContentProjections {
     if (!contentReadModels.some((projection) => projection.name === name)) {
       throw new NotFoundError(`no projection named ${name}; read models: ${contentReadModels.map((projection) => projection.name).join(', ')}`);
     }
-    // Two rebuilds of one read model would build into the same shadow tables.
-    if (this.rebuilding.has(name)) throw new ConflictError(`${name} is being rebuilt already`);
-    this.rebuilding.add(name);
     try {
       return await this.readModels.rebuild(name);
-    } finally {
-      this.rebuilding.delete(name);
+    } catch (error) {
+      if (error instanceof RebuildInProgressError) throw new ConflictError(error.message);
+      throw error;
     }
   }
 }

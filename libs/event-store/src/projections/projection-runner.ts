@@ -26,6 +26,13 @@ export interface ProjectionStatus {
   lastError: string | null;
 }
 
+export class RebuildInProgressError extends Error {
+  constructor(readonly projection: string) {
+    super(`${projection} is being rebuilt already`);
+    this.name = 'RebuildInProgressError';
+  }
+}
+
 export interface RebuildReport {
   name: string;
   events: number;
@@ -141,7 +148,25 @@ export class ProjectionRunner {
    */
   async rebuild(name: string, options: { swap?: boolean } = {}): Promise<RebuildReport> {
     const [projection] = this.select(name);
-    const swap = options.swap ?? true;
+    // One rebuild of a projection at a time across every instance: they would share shadow tables.
+    const lock = await this.pool.connect();
+    const key = `${this.store.schema}.${projection.name}${SHADOW}`;
+    try {
+      const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
+      if (!rows[0].locked) throw new RebuildInProgressError(projection.name);
+      try {
+        return await this.rebuildLocked(projection, options.swap ?? true);
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async rebuildLocked(projection: Projection, swap: boolean): Promise<RebuildReport> {
+    const name = projection.name;
+    await this.ensureCheckpoints();
     const started = Date.now();
     const shadowCheckpoint = `${projection.name}${SHADOW}`;
     const client = await this.pool.connect();

@@ -115,6 +115,26 @@ describe('ProjectionRunner', () => {
     expect((await two.rebuild('balances')).swapped).toBe(true);
   });
 
+  it('bounds how long a swap waits behind a long read, and tries the swap again until it gets through', async () => {
+    for (let i = 0; i < 20; i++) await deposit(`a-${i % 4}`, 1);
+    const reader = await pool.connect();
+    await reader.query('BEGIN');
+    await reader.query(`SELECT count(*) FROM "${schema}".balances`);
+    const released = new Promise<void>((resolve) =>
+      setTimeout(() => void reader.query('COMMIT').then(() => resolve()), 600),
+    );
+    try {
+      const runner = new ProjectionRunner(pool, store, [balances()], { swapLockTimeoutMs: 100 });
+      const report = await runner.rebuild('balances');
+      expect(report.swapped).toBe(true);
+      await released;
+      expect((await rows()).map((r) => r.applied)).toEqual([5, 5, 5, 5]);
+    } finally {
+      await released;
+      reader.release();
+    }
+  });
+
   it('rebuilds beside the live projection while events keep arriving, then swaps in a copy equal to the live one', async () => {
     const live = new ProjectionRunner(pool, store, [balances()], { pollIntervalMs: 10, batchSize: 5 });
     for (let i = 0; i < 60; i++) await deposit(`a-${i % 4}`, i);

@@ -15,6 +15,8 @@ export interface ProjectionRunnerOptions {
   /** Attempts at one event before it goes to `projection_dead_letters` and the projection moves on. */
   maxAttempts?: number;
   retryBaseDelayMs?: number;
+  /** How long a rebuild's swap waits for the live tables before trying again (default 5 s). */
+  swapLockTimeoutMs?: number;
   registry?: Registry;
   onError?: (projection: string, error: unknown) => void;
 }
@@ -42,6 +44,7 @@ export interface RebuildReport {
 
 const SHADOW = '__rebuild';
 const MAX_CATCH_UP_ROUNDS = 5;
+const SWAP_ATTEMPTS = 5;
 const RETIRED = '__retired';
 
 interface LoopState {
@@ -206,7 +209,26 @@ export class ProjectionRunner {
     }
     if (!swap) return { name, events, durationMs: Date.now() - started, swapped: false };
 
+    // The swap waits for the live tables' locks at most swapLockTimeoutMs, so a long read cannot
+    // queue every other reader behind it; the shadow stays current, so the swap is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        events += await this.swap(projection, shadowCheckpoint);
+        break;
+      } catch (error) {
+        const lockTimeout = typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
+        if (!lockTimeout || attempt >= SWAP_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.options.swapLockTimeoutMs ?? 5000));
+      }
+    }
+    return { name, events, durationMs: Date.now() - started, swapped: true };
+  }
+
+  /** Catches the shadow up to the live checkpoint and swaps tables and checkpoints; returns the events applied. */
+  private async swap(projection: Projection, shadowCheckpoint: string): Promise<number> {
+    let events = 0;
     await this.inTransaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.swapLockTimeoutMs ?? 5000))}`);
       // Holding the live checkpoint pauses the live projection; the shadow then only needs the
       // few events the live one applied since, so the swap is short and bounded.
       const live = await this.lockCheckpoint(tx, projection.name, false);
@@ -240,7 +262,7 @@ export class ProjectionRunner {
       );
       await tx.query(`DELETE FROM ${this.checkpoints} WHERE name = $1`, [shadowCheckpoint]);
     });
-    return { name, events, durationMs: Date.now() - started, swapped: true };
+    return events;
   }
 
   private select(name?: string): readonly Projection[] {

@@ -1,8 +1,8 @@
 import { templateStreamId, type Platform } from '@lib/contracts';
-import { qualified, type PostgresEventStore } from '@lib/event-store';
+import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
 import { NotFoundError, decodeCursor, toPage, type Page } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { asApplicationErrors } from '../application-errors';
 import type { Clock } from '../clock';
 import { templateCommandHandler, type TemplateCommandHandler } from '../content-event-store';
@@ -143,7 +143,7 @@ export class TemplatesService {
     return asApplicationErrors(async () => {
       const workspaceId = context.actor.workspaceId;
       // The name reservation commits or rolls back with the events.
-      const { state, version } = await this.inTransaction(async (client) => {
+      const { state, version } = await inTransaction(this.pool, async (client) => {
         const result = await this.templates.handle(templateStreamId(templateId), command({ actor: domainActor(context), now: this.clock() }), {
           metadata: eventMetadata(context),
           expectedVersion: options.expectedVersion,
@@ -157,20 +157,6 @@ export class TemplatesService {
     }, options.expectedVersion);
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
 }
 
 function templateView(template: Template, version: number): TemplateView {

@@ -4,6 +4,7 @@ import { sharedCounter, sharedGauge } from '../metrics';
 import { listenForAppends, type AppendListener } from '../notifications';
 import type { PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
+import { inTransaction } from '../transaction';
 import { isTransientDatabaseError } from '../transient-errors';
 import { compareCheckpoints, type GlobalCheckpoint } from '../types';
 import type { Projection, ProjectionContext } from './projection';
@@ -172,9 +173,7 @@ export class ProjectionRunner {
     await this.ensureCheckpoints();
     const started = Date.now();
     const shadowCheckpoint = `${projection.name}${SHADOW}`;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       for (const table of projection.tables) {
         await client.query(`DROP TABLE IF EXISTS ${qualified(this.store.schema, table + SHADOW)}`);
         await client.query(`CREATE TABLE ${qualified(this.store.schema, table + SHADOW)} (LIKE ${qualified(this.store.schema, table)} INCLUDING ALL)`);
@@ -184,13 +183,7 @@ export class ProjectionRunner {
          ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, last_error = NULL, updated_at = now()`,
         [shadowCheckpoint],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      client.release();
-      throw error;
-    }
-    client.release();
+    });
 
     // Catch up beside the live projection (which keeps running) in rounds, each to a fixed
     // target: first what was visible when the rebuild started, then where the live projection
@@ -227,7 +220,7 @@ export class ProjectionRunner {
   /** Catches the shadow up to the live checkpoint and swaps tables and checkpoints; returns the events applied. */
   private async swap(projection: Projection, shadowCheckpoint: string): Promise<number> {
     let events = 0;
-    await this.inTransaction(async (tx) => {
+    await inTransaction(this.pool, async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.swapLockTimeoutMs ?? 5000))}`);
       // Holding the live checkpoint pauses the live projection; the shadow then only needs the
       // few events the live one applied since, so the swap is short and bounded.
@@ -337,7 +330,7 @@ export class ProjectionRunner {
   }
 
   private async deadLetterNext(projection: Projection, reason: string): Promise<void> {
-    await this.inTransaction(async (tx) => {
+    await inTransaction(this.pool, async (tx) => {
       const checkpoint = await this.lockCheckpoint(tx, projection.name, true);
       if (!checkpoint) return;
       const { events, checkpoint: next } = await this.store.readAll(checkpoint, { limit: 1 }, tx);
@@ -362,7 +355,7 @@ export class ProjectionRunner {
     until?: GlobalCheckpoint,
     waitForLock = false,
   ): Promise<number> {
-    return this.inTransaction(async (tx) => {
+    return inTransaction(this.pool, async (tx) => {
       const checkpoint = await this.lockCheckpoint(tx, checkpointName, !waitForLock);
       if (!checkpoint) return 0;
       const batch = await this.applyBatch(tx, projection, checkpoint, rebuilding, limit, until);
@@ -423,20 +416,7 @@ export class ProjectionRunner {
     this.metrics.lag.set({ projection: projection.name }, status.lagEvents);
   }
 
-  private async inTransaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
+
 }
 
 

@@ -41,6 +41,14 @@ function everyRouteRefusals(): BadRequest[] {
     if (route.path.includes('{assetId}')) {
       refusals.push({ name: `${name}: an asset id that is not a UUID`, method: route.method, url: urlOf(route, { ...fixtures, asset: '42' }), status: 400, message: /assetId must be a UUID/ });
     }
+    refusals.push({
+      name: `${name}: an unknown query parameter`,
+      method: route.method,
+      url: `${url}${url.includes('?') ? '&' : '?'}sneaky=1`,
+      body: route.body?.(),
+      status: 400,
+      message: /sneaky should not exist/,
+    });
     if (route.method === 'GET') return refusals;
     refusals.push(
       { name: `${name}: an unknown field`, method: route.method, url, body: { ...route.body?.(), ownerId: randomUUID() }, status: 400, message: /property ownerId should not exist/ },

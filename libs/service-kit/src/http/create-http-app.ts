@@ -9,6 +9,7 @@ import { HttpMetrics } from '../metrics/metrics';
 import { correlationIdMiddleware } from './correlation-id';
 import { HttpErrorFilter } from './http-error.filter';
 import { StrictValidationPipe } from './validation.pipe';
+import { UndeclaredQueryInterceptor } from './undeclared-query.interceptor';
 
 export interface HttpAppOptions {
   /** OpenAPI title; default `<service> service`. */
@@ -55,6 +56,7 @@ function configureHttpApp(app: NestExpressApplication, options: HttpAppOptions =
   app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(new StrictValidationPipe());
+  app.useGlobalInterceptors(new UndeclaredQueryInterceptor());
   app.useGlobalFilters(new HttpErrorFilter(config.HTTP_BODY_LIMIT));
   setUpOpenApi(app, config, options);
 }

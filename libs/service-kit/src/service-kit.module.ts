@@ -6,7 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { loadServiceConfig, ServiceConfig, type ConfigClass } from './config/service-config';
 import { DependencyHealth, HealthController } from './health/health.controller';
 import { createPgPool, PG_POOL, PgPoolCloser } from './infra/database';
-import { connectNats, NATS_CONNECTION, NatsConnectionCloser } from './infra/nats';
+import { connectServiceNats, NATS_CONNECTION, NatsConnectionCloser } from './infra/nats';
 import { loggerParams } from './logging';
 import { createMetricsRegistry, HttpMetrics, METRICS_REGISTRY, MetricsController } from './metrics/metrics';
 
@@ -51,7 +51,7 @@ export class ServiceKitModule {
         { provide: JWT_VERIFIER_OPTIONS, useFactory: jwtOptions, inject: [ServiceConfig] },
         { provide: PG_POOL, useFactory: createPgPool, inject: [ServiceConfig] },
         PgPoolCloser,
-        { provide: NATS_CONNECTION, useFactory: connectNats, inject: [ServiceConfig] },
+        { provide: NATS_CONNECTION, useFactory: connectServiceNats, inject: [ServiceConfig] },
         NatsConnectionCloser,
         { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry, inject: [ServiceConfig] },
         HttpMetrics,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connectNats } from '@lib/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { ServiceConfig } from '../config/service-config';
 
 /** The service's NATS connection, shared by its outbox relay, consumers and health check. */
@@ -9,14 +10,14 @@ export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 const DRAIN_TIMEOUT_MS = 5_000;
 
 /**
- * Fails fast when no server answers at boot (a wrong NATS_URL shows at once, and the supervisor
- * restarts the service), then reconnects for ever: a NATS restart must not take the service down.
+ * The messaging library's policy (fail fast at boot, then reconnect for ever), with an error that
+ * names NATS_URL and a log line for every disconnect and reconnect.
  */
-export async function connectNats(config: ServiceConfig): Promise<NatsConnection> {
+export async function connectServiceNats(config: ServiceConfig): Promise<NatsConnection> {
   const servers = config.NATS_URL.split(',');
   let connection: NatsConnection;
   try {
-    connection = await connect({ servers, name: config.SERVICE_NAME, maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+    connection = await connectNats({ servers, name: config.SERVICE_NAME });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot connect to NATS at ${servers.map(withoutCredentials).join(', ')} (NATS_URL): ${reason}`, { cause: error });

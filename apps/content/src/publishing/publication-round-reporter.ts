@@ -28,11 +28,19 @@ export class PublicationRoundReporter {
     return true;
   }
 
-  /** Crash recovery: reports settled rounds that nobody reported. Returns how many. */
-  async reportSettled(limit: number): Promise<number> {
+  /**
+   * Crash recovery: reports settled rounds that nobody reported. Returns how many. A round that
+   * cannot be reported goes to `onError` and the sweep carries on: it is the oldest, so stopping
+   * at it would keep every round behind it unreported for as long as it fails.
+   */
+  async reportSettled(limit: number, onError: (error: unknown) => void = () => undefined): Promise<number> {
     let reported = 0;
     for (const { postId, round } of await this.jobs.unreportedSettledRounds(limit)) {
-      if (await this.report(postId, round)) reported += 1;
+      try {
+        if (await this.report(postId, round)) reported += 1;
+      } catch (error) {
+        onError(error);
+      }
     }
     return reported;
   }

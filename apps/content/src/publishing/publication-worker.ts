@@ -69,7 +69,8 @@ export class PublicationWorker {
     if ('receipt' in outcome) {
       settled = await this.jobs.recordSuccess(job, outcome.receipt, this.clock());
     } else {
-      const reason = outcome.failure.message.slice(0, REASON_MAX_LENGTH);
+      // The domain refuses a blank reason, and a round it cannot be told of stays publishing for ever.
+      const reason = (outcome.failure.message.trim() || 'the publisher failed without saying why').slice(0, REASON_MAX_LENGTH);
       if (outcome.failure.permanent || !this.retry.canRetry(job.attempts)) {
         settled = await this.jobs.recordFailure(job, reason);
       } else {

@@ -66,7 +66,7 @@ export class PublishingScheduler {
         this.options.onError?.(error);
       }
     }
-    const reported = await this.reporter.reportSettled(this.options.batchSize);
+    const reported = await this.reporter.reportSettled(this.options.batchSize, this.options.onError);
     return { started, reported };
   }
 

@@ -31,7 +31,9 @@ export class ContentProjections {
 
   constructor(pool: Pool, store: PostgresEventStore, registry: Registry, onError: (projection: string, error: unknown) => void) {
     this.readModels = new ProjectionRunner(pool, store, contentReadModels, { registry, onError });
-    this.processManagers = new ProjectionRunner(pool, store, [publicationJobsProjection], { registry, onError });
+    // A skipped PostPublishingStarted would strand its post in `publishing`: the process manager
+    // retries an event for as long as it fails, and never dead-letters it.
+    this.processManagers = new ProjectionRunner(pool, store, [publicationJobsProjection], { registry, onError, maxAttempts: Number.POSITIVE_INFINITY });
   }
 
   async start(): Promise<void> {

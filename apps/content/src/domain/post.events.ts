@@ -1,34 +1,23 @@
+import type { ContentEventDataMap, ContentEventType } from '@lib/contracts';
 import type { DomainEvent } from '@lib/event-store';
-import type {
-  PostApprovedData,
-  PostArchivedData,
-  PostDraftedData,
-  PostEditedData,
-  PostMediaAttachedData,
-  PostMediaDetachedData,
-  PostPublishFailedData,
-  PostPublishedData,
-  PostPublishingStartedData,
-  PostRejectedData,
-  PostScheduledData,
-  PostSubmittedForReviewData,
-  PostUnscheduledData,
-} from '@lib/contracts';
 
-/** The post stream's events: the contract payloads, at their current schema versions. */
-export type PostDrafted = DomainEvent<'PostDrafted', PostDraftedData>;
-export type PostEdited = DomainEvent<'PostEdited', PostEditedData>;
-export type PostMediaAttached = DomainEvent<'PostMediaAttached', PostMediaAttachedData>;
-export type PostMediaDetached = DomainEvent<'PostMediaDetached', PostMediaDetachedData>;
-export type PostSubmittedForReview = DomainEvent<'PostSubmittedForReview', PostSubmittedForReviewData>;
-export type PostApproved = DomainEvent<'PostApproved', PostApprovedData>;
-export type PostRejected = DomainEvent<'PostRejected', PostRejectedData>;
-export type PostScheduled = DomainEvent<'PostScheduled', PostScheduledData>;
-export type PostUnscheduled = DomainEvent<'PostUnscheduled', PostUnscheduledData>;
-export type PostPublishingStarted = DomainEvent<'PostPublishingStarted', PostPublishingStartedData>;
-export type PostPublished = DomainEvent<'PostPublished', PostPublishedData>;
-export type PostPublishFailed = DomainEvent<'PostPublishFailed', PostPublishFailedData>;
-export type PostArchived = DomainEvent<'PostArchived', PostArchivedData>;
+/** A content event as the domain sees it: the contract's payload, at its current schema version. */
+export type ContentDomainEvent<K extends ContentEventType> = DomainEvent<K, ContentEventDataMap[K]>;
+
+/** The post stream's events. */
+export type PostDrafted = ContentDomainEvent<'PostDrafted'>;
+export type PostEdited = ContentDomainEvent<'PostEdited'>;
+export type PostMediaAttached = ContentDomainEvent<'PostMediaAttached'>;
+export type PostMediaDetached = ContentDomainEvent<'PostMediaDetached'>;
+export type PostSubmittedForReview = ContentDomainEvent<'PostSubmittedForReview'>;
+export type PostApproved = ContentDomainEvent<'PostApproved'>;
+export type PostRejected = ContentDomainEvent<'PostRejected'>;
+export type PostScheduled = ContentDomainEvent<'PostScheduled'>;
+export type PostUnscheduled = ContentDomainEvent<'PostUnscheduled'>;
+export type PostPublishingStarted = ContentDomainEvent<'PostPublishingStarted'>;
+export type PostPublished = ContentDomainEvent<'PostPublished'>;
+export type PostPublishFailed = ContentDomainEvent<'PostPublishFailed'>;
+export type PostArchived = ContentDomainEvent<'PostArchived'>;
 
 export type PostEvent =
   | PostDrafted

@@ -3,18 +3,17 @@ import {
   isPlatform,
   type Platform,
   type TemplateContentData,
-  type TemplateCreatedData,
-  type TemplateDeletedData,
-  type TemplateUpdatedData,
 } from '@lib/contracts';
-import type { Decider, DomainEvent } from '@lib/event-store';
+import type { Decider } from '@lib/event-store';
 import { WRITERS, requireRole, type Actor } from './actor';
 import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from './errors';
+import type { ContentDomainEvent } from './post.events';
 import { BODY_MAX_LENGTH, isUuid, normalizeOptionalLabel, textLength } from './post.rules';
 
 /**
- * Content templates: reusable text with `{{placeholder}}` slots. A name unique per workspace is
- * a read-model rule (the HTTP layer checks it against its table), not this stream's.
+ * Content templates: reusable text with `{{placeholder}}` slots. A name unique per workspace spans
+ * streams, so it is not this decider's: the templates service reserves names in `template_names`
+ * in the same transaction as the append.
  * Editors write; a deleted template is gone (404 on any further command).
  */
 export const TEMPLATE_NAME_MAX_LENGTH = 100;
@@ -57,9 +56,9 @@ export type TemplateCommand = CreateTemplate | UpdateTemplate | DeleteTemplate;
 
 // ---- events ------------------------------------------------------------------------------
 
-export type TemplateCreated = DomainEvent<'TemplateCreated', TemplateCreatedData>;
-export type TemplateUpdated = DomainEvent<'TemplateUpdated', TemplateUpdatedData>;
-export type TemplateDeleted = DomainEvent<'TemplateDeleted', TemplateDeletedData>;
+export type TemplateCreated = ContentDomainEvent<'TemplateCreated'>;
+export type TemplateUpdated = ContentDomainEvent<'TemplateUpdated'>;
+export type TemplateDeleted = ContentDomainEvent<'TemplateDeleted'>;
 export type TemplateEvent = TemplateCreated | TemplateUpdated | TemplateDeleted;
 
 // ---- state -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ export function templateStreamId(templateId: string): string {
 }
 
 export interface TemplateContentData {
-  /** Unique per workspace: enforced by the service's read model, not by this stream. */
+  /** Unique per workspace (case-insensitive): reserved in the same transaction as the append. */
   name: string;
   /** Text with `{{placeholder}}` slots. */
   body: string;

@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './subjects';
 export * from './content';
+export * from './analytics';

@@ -2,3 +2,4 @@ export * from './envelope';
 export * from './subjects';
 export * from './content';
 export * from './analytics';
+export * from './assets';

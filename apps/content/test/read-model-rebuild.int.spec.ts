@@ -87,7 +87,13 @@ describe('content read models are disposable', () => {
     const { events } = await db.store.readAll(START, { limit: 10_000 });
     const client = await db.pool.connect();
     try {
-      const context: ProjectionContext = { client, schema: db.schema, rebuilding: false, table: (name) => qualified(db.schema, name) };
+      const context: ProjectionContext = {
+        client,
+        schema: db.schema,
+        rebuilding: false,
+        table: (name) => qualified(db.schema, name),
+        tableName: (name) => name,
+      };
       const relevant = (types: readonly string[] | undefined) => events.filter((event) => types?.includes(event.type));
       await postSummariesProjection.apply(relevant(postSummariesProjection.eventTypes), context);
       await templatesProjection.apply(relevant(templatesProjection.eventTypes), context);

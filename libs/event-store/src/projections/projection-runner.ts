@@ -174,10 +174,7 @@ export class ProjectionRunner {
     const started = Date.now();
     const shadowCheckpoint = `${projection.name}${SHADOW}`;
     await inTransaction(this.pool, async (client) => {
-      for (const table of projection.tables) {
-        await client.query(`DROP TABLE IF EXISTS ${qualified(this.store.schema, table + SHADOW)}`);
-        await client.query(`CREATE TABLE ${qualified(this.store.schema, table + SHADOW)} (LIKE ${qualified(this.store.schema, table)} INCLUDING ALL)`);
-      }
+      for (const table of projection.tables) await this.createShadow(client, table);
       await client.query(
         `INSERT INTO ${this.checkpoints} (name) VALUES ($1)
          ON CONFLICT (name) DO UPDATE SET transaction_id = '0', position = 0, last_error = NULL, updated_at = now()`,
@@ -234,21 +231,7 @@ export class ProjectionRunner {
         checkpoint = batch.checkpoint;
       }
       if (compareCheckpoints(live, checkpoint) > 0) checkpoint = live;
-      for (const table of projection.tables) {
-        const live = qualified(this.store.schema, table);
-        const shadow = qualified(this.store.schema, table + SHADOW);
-        await tx.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
-        const liveIndexes = await indexesByShape(tx, live);
-        const shadowIndexes = await indexesByShape(tx, shadow);
-        await tx.query(`ALTER TABLE ${live} RENAME TO "${table}${RETIRED}"`);
-        await tx.query(`ALTER TABLE ${shadow} RENAME TO "${table}"`);
-        await tx.query(`DROP TABLE ${qualified(this.store.schema, table + RETIRED)}`);
-        // The copies got generated names; give them the live ones back so migrations can still name them.
-        for (const [shape, name] of shadowIndexes) {
-          const original = liveIndexes.get(shape);
-          if (original && original !== name) await tx.query(`ALTER INDEX ${qualified(this.store.schema, name)} RENAME TO "${original}"`);
-        }
-      }
+      for (const table of projection.tables) await this.swapTable(tx, table);
       await tx.query(
         `UPDATE ${this.checkpoints} SET transaction_id = $2::xid8, position = $3, last_error = NULL, updated_at = now() WHERE name = $1`,
         [projection.name, checkpoint.transactionId, checkpoint.position],
@@ -256,6 +239,76 @@ export class ProjectionRunner {
       await tx.query(`DELETE FROM ${this.checkpoints} WHERE name = $1`, [shadowCheckpoint]);
     });
     return events;
+  }
+
+  /**
+   * Creates the shadow of a live table: its columns, defaults, constraints and indexes, and, for
+   * a partitioned table, its partitioning and a copy of each partition (LIKE alone would make a
+   * plain table, and the swap would silently end the partitioning).
+   */
+  private async createShadow(tx: PoolClient, table: string): Promise<void> {
+    const live = qualified(this.store.schema, table);
+    const shadow = qualified(this.store.schema, table + SHADOW);
+    await tx.query(`DROP TABLE IF EXISTS ${shadow}`);
+    const key = await partitionKeyOf(tx, live);
+    await tx.query(`CREATE TABLE ${shadow} (LIKE ${live} INCLUDING ALL)${key === null ? '' : ` PARTITION BY ${key}`}`);
+    if (key !== null) await this.copyPartitions(tx, table, table);
+  }
+
+  /**
+   * Gives the shadow of `parent` (the live table, or a partition of it that is partitioned
+   * further) a copy of each partition of `parent` it lacks: same bound, same sub-partitioning,
+   * named with the shadow's prefix. It lacks none the first time; at the swap, those the live
+   * table gained during the rebuild (months created ahead), so the swap does not lose them.
+   */
+  private async copyPartitions(tx: PoolClient, table: string, parent: string): Promise<void> {
+    const schema = this.store.schema;
+    const { rows } = await tx.query<{ name: string; bound: string; key: string | null }>(
+      `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound,
+              CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS key
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = $1::regclass ORDER BY c.relname`,
+      [qualified(schema, parent)],
+    );
+    for (const partition of rows) {
+      const copy = shadowNameOf(table, partition.name);
+      // A projection may have created it already, for rows it wrote there.
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS ${qualified(schema, copy)} PARTITION OF ${qualified(schema, shadowNameOf(table, parent))} ${partition.bound}${
+          partition.key === null ? '' : ` PARTITION BY ${partition.key}`
+        }`,
+      );
+      if (partition.key !== null) await this.copyPartitions(tx, table, partition.name);
+    }
+  }
+
+  /** In the swap's transaction: the shadow (with its partitions) takes the live table's place and names. */
+  private async swapTable(tx: PoolClient, table: string): Promise<void> {
+    const schema = this.store.schema;
+    const live = qualified(schema, table);
+    const shadow = qualified(schema, table + SHADOW);
+    await tx.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
+    if ((await partitionKeyOf(tx, live)) !== null) await this.copyPartitions(tx, table, table);
+    const liveIndexes = await indexesByShape(tx, live);
+    const shadowIndexes = await indexesByShape(tx, shadow);
+    const shadowPartitions = await partitionsUnder(tx, shadow);
+    await tx.query(`ALTER TABLE ${live} RENAME TO "${table}${RETIRED}"`);
+    await tx.query(`ALTER TABLE ${shadow} RENAME TO "${table}"`);
+    // Its partitions go with it, which frees their names for the shadow's.
+    await tx.query(`DROP TABLE ${qualified(schema, table + RETIRED)}`);
+    const prefix = table + SHADOW;
+    for (const partition of shadowPartitions) {
+      if (partition.startsWith(prefix)) await tx.query(`ALTER TABLE ${qualified(schema, partition)} RENAME TO "${liveNameOf(table, partition)}"`);
+    }
+    // The copies' indexes got generated names; give them the live ones back so migrations can
+    // still name them. A partition new with the rebuild loses the shadow's prefix instead.
+    for (const [relation, indexes] of shadowIndexes) {
+      const originals = relation.startsWith(prefix) ? liveIndexes.get(liveNameOf(table, relation)) : undefined;
+      for (const [shape, name] of indexes) {
+        const original = originals?.get(shape) ?? (name.startsWith(prefix) ? liveNameOf(table, name) : name);
+        if (original !== name) await tx.query(`ALTER INDEX ${qualified(schema, name)} RENAME TO "${original}"`);
+      }
+    }
   }
 
   private select(name?: string): readonly Projection[] {
@@ -382,15 +435,11 @@ export class ProjectionRunner {
 
   private context(client: PoolClient, projection: Projection, rebuilding: boolean): ProjectionContext {
     const schema = this.store.schema;
-    return {
-      client,
-      schema,
-      rebuilding,
-      table(name: string): string {
-        if (!projection.tables.includes(name)) throw new Error(`Projection ${projection.name} does not own table ${name}`);
-        return qualified(schema, rebuilding ? name + SHADOW : name);
-      },
+    const tableName = (name: string): string => {
+      if (!projection.tables.includes(name)) throw new Error(`Projection ${projection.name} does not own table ${name}`);
+      return rebuilding ? name + SHADOW : name;
     };
+    return { client, schema, rebuilding, table: (name) => qualified(schema, tableName(name)), tableName };
   }
 
   private async lockCheckpoint(tx: PoolClient, name: string, skipLocked: boolean): Promise<GlobalCheckpoint | null> {
@@ -415,17 +464,58 @@ export class ProjectionRunner {
     this.metrics.position.set({ projection: projection.name }, status.checkpoint.position);
     this.metrics.lag.set({ projection: projection.name }, status.lagEvents);
   }
-
-
 }
 
-
-/** Index name by its definition with the index and table names taken out. */
-async function indexesByShape(tx: PoolClient, table: string): Promise<Map<string, string>> {
-  const result = await tx.query<{ name: string; shape: string }>(
-    `SELECT i.relname AS name, regexp_replace(pg_get_indexdef(i.oid), ' INDEX \\S+ ON \\S+ ', ' INDEX ON ') AS shape
-     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass`,
+/** The partition key (`RANGE (bucket_start)`) of a partitioned table; null for a plain one. */
+async function partitionKeyOf(tx: PoolClient, table: string): Promise<string | null> {
+  const { rows } = await tx.query<{ key: string | null }>(
+    `SELECT CASE WHEN relkind = 'p' THEN pg_get_partkeydef(oid) END AS key FROM pg_class WHERE oid = $1::regclass`,
     [table],
   );
-  return new Map(result.rows.map((row) => [row.shape, row.name]));
+  return rows[0].key;
+}
+
+/** `<table><rest>` (the live table or one of its partitions) -> `<table>__rebuild<rest>`. */
+function shadowNameOf(table: string, name: string): string {
+  // Any other name would not survive the swap's renaming back.
+  if (!name.startsWith(table)) throw new Error(`Partition ${name} of ${table} cannot be rebuilt: partitions must be named ${table}<suffix>`);
+  return assertIdentifier(table + SHADOW + name.slice(table.length));
+}
+
+/** `<table>__rebuild<rest>` (a shadow partition or one of its indexes) -> `<table><rest>`. */
+function liveNameOf(table: string, name: string): string {
+  return table + name.slice(table.length + SHADOW.length);
+}
+
+/** Every partition under a table, at any depth; none for a plain table. */
+async function partitionsUnder(tx: PoolClient, table: string): Promise<string[]> {
+  const { rows } = await tx.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_partition_tree($1::regclass) tree JOIN pg_class c ON c.oid = tree.relid WHERE tree.level > 0`,
+    [table],
+  );
+  return rows.map((row) => row.name);
+}
+
+/**
+ * Index names of a table and of every partition under it, by relation, then by definition
+ * with the index and table names taken out (`ON ONLY` is how a partitioned table's own
+ * indexes are defined).
+ */
+async function indexesByShape(tx: PoolClient, table: string): Promise<Map<string, Map<string, string>>> {
+  const result = await tx.query<{ relation: string; name: string; shape: string }>(
+    `SELECT t.relname AS relation, i.relname AS name,
+            regexp_replace(pg_get_indexdef(i.oid), ' INDEX \\S+ ON (ONLY )?\\S+ ', ' INDEX ON ') AS shape
+     FROM (SELECT $1::regclass AS relid UNION SELECT relid FROM pg_partition_tree($1::regclass)) tree
+     JOIN pg_class t ON t.oid = tree.relid
+     JOIN pg_index x ON x.indrelid = tree.relid
+     JOIN pg_class i ON i.oid = x.indexrelid`,
+    [table],
+  );
+  const byRelation = new Map<string, Map<string, string>>();
+  for (const row of result.rows) {
+    const indexes = byRelation.get(row.relation) ?? new Map<string, string>();
+    indexes.set(row.shape, row.name);
+    byRelation.set(row.relation, indexes);
+  }
+  return byRelation;
 }

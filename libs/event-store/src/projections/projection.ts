@@ -13,6 +13,12 @@ export interface ProjectionContext {
    * refer to columns through an alias (`INSERT INTO ${ctx.table('x')} AS x ...`).
    */
   table(name: string): string;
+  /**
+   * The unqualified name of the table `table(name)` qualifies: for naming objects derived from
+   * it, such as a partition the projection creates on demand (`${ctx.tableName('x')}_p202611`,
+   * which the swap renames along with the table).
+   */
+  tableName(name: string): string;
 }
 
 /**

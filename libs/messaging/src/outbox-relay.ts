@@ -44,8 +44,14 @@ export interface OutboxRelayOptions {
   registry?: Registry;
   logger?: MessagingLogger;
   /**
+   * Which events leave the service (default: every one). The relay passes over the others: they
+   * are never published, and the checkpoint moves past them like the rest. For events a service
+   * keeps for itself, such as analytics' copies of other services' events (stream type `source`).
+   */
+  shouldPublish?: (event: RecordedEvent) => boolean;
+  /**
    * For crash tests only: runs after every event of `published` has its publish ack and before
-   * the checkpoint moves past them.
+   * the checkpoint moves past them (and the events passed over with them).
    */
   onPublishedBeforeCheckpoint?: (published: readonly RecordedEvent[]) => void | Promise<void>;
 }
@@ -66,6 +72,7 @@ export class OutboxRelay {
   private readonly checkpointTable: string;
   private readonly lockKey: string;
   private readonly logger: MessagingLogger;
+  private readonly shouldPublish: (event: RecordedEvent) => boolean;
   private readonly metrics: { lag: Gauge<'relay'>; published: Counter<'relay'>; failures: Counter<'relay'> };
   private abort = new AbortController();
   private running: Promise<void> | null = null;
@@ -81,6 +88,7 @@ export class OutboxRelay {
     this.checkpointTable = qualified(options.store.schema, 'outbox_checkpoint');
     this.lockKey = `${options.store.schema}.outbox_checkpoint.${this.name}`;
     this.logger = options.logger ?? console;
+    this.shouldPublish = options.shouldPublish ?? (() => true);
     const registry = options.registry ?? new Registry();
     this.metrics = {
       lag: sharedGauge(registry, 'outbox_relay_lag_events', 'Committed events not yet published (saturates at 100000)', ['relay']),
@@ -163,15 +171,14 @@ export class OutboxRelay {
           await this.idle(this.options.pollIntervalMs ?? 1000, signal);
           continue;
         }
-        const acked = await this.publish(batch.events, signal);
-        if (acked > 0) {
-          const published = batch.events.slice(0, acked);
-          await this.options.onPublishedBeforeCheckpoint?.(published);
-          const last = published[published.length - 1];
+        const { done, published } = await this.publish(batch.events, signal);
+        if (done > 0) {
+          if (published.length > 0) await this.options.onPublishedBeforeCheckpoint?.(published);
+          const last = batch.events[done - 1];
           checkpoint = { transactionId: last.transactionId, position: last.position };
           await this.saveCheckpoint(client, checkpoint);
         }
-        if (acked < batch.events.length && !signal.aborted) {
+        if (done < batch.events.length && !signal.aborted) {
           publishFailures += 1;
           await sleep(exponentialDelay(publishFailures, this.options.retryBaseMs ?? 250, this.options.retryMaxMs ?? 10_000), signal);
         } else {
@@ -183,11 +190,17 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes in order, one ack at a time; returns how many were acknowledged before a failure or stop. */
-  private async publish(events: readonly RecordedEvent[], signal: AbortSignal): Promise<number> {
+  /**
+   * Publishes in order, one ack at a time, passing over the events `shouldPublish` refuses.
+   * `done`: how many events, from the first, were acknowledged or passed over before a failure
+   * or stop; `published`: those of them that were published.
+   */
+  private async publish(events: readonly RecordedEvent[], signal: AbortSignal): Promise<{ done: number; published: RecordedEvent[] }> {
+    const published: RecordedEvent[] = [];
     for (let i = 0; i < events.length; i++) {
-      if (signal.aborted) return i;
+      if (signal.aborted) return { done: i, published };
       const event = events[i];
+      if (!this.shouldPublish(event)) continue;
       const envelope = toEnvelope(event);
       const h = headers();
       h.set(EventHeaders.type, envelope.type);
@@ -202,11 +215,12 @@ export class OutboxRelay {
       } catch (error) {
         this.metrics.failures.inc({ relay: this.name });
         this.logger.warn(`Outbox relay ${this.name}: publishing ${event.type} ${event.id} failed: ${errorMessage(error)}`);
-        return i;
+        return { done: i, published };
       }
+      published.push(event);
       this.metrics.published.inc({ relay: this.name });
     }
-    return events.length;
+    return { done: events.length, published };
   }
 
   private async loadCheckpoint(client: PoolClient): Promise<GlobalCheckpoint> {

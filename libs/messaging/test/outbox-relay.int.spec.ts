@@ -3,7 +3,17 @@ import { Registry } from 'prom-client';
 import { PostgresEventStore, START, type GlobalCheckpoint } from '@lib/event-store';
 import { EventHeaders, OutboxRelay, type OutboxRelayOptions } from '@lib/messaging';
 import { eventually, testPool } from '@lib/testing';
-import { appendPosts, killConnections, metricValue, readCheckpoint, RecordingLogger, startHarness, streamMessages, type Harness } from './support';
+import {
+  appendPosts,
+  killConnections,
+  metadata,
+  metricValue,
+  readCheckpoint,
+  RecordingLogger,
+  startHarness,
+  streamMessages,
+  type Harness,
+} from './support';
 
 describe('OutboxRelay', () => {
   let h: Harness;
@@ -103,6 +113,53 @@ describe('OutboxRelay', () => {
       expect(s.stored).toBe(s.publishedSoFar); // acknowledged means stored
       expect(s.checkpoint).toEqual(s.previous); // and the checkpoint has not moved yet
     }
+  });
+
+  it('passes over the events shouldPublish refuses, publishing none of them, and moves its checkpoint past them', async () => {
+    // Events a service keeps for itself, as analytics keeps its copies of other services' events.
+    const appendInternal = async (count: number): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let n = 0; n < count; n++) {
+        const id = randomUUID();
+        await h.store.appendToStream(`source-content-${randomUUID()}`, [{ id, type: 'SourceEventReceived', data: { n } }], {
+          streamType: 'source',
+          expectedVersion: 'no_stream',
+          metadata: metadata(),
+        });
+        ids.push(id);
+      }
+      return ids;
+    };
+    const first = await appendPosts(h.store, 3);
+    await appendInternal(3);
+    const second = await appendPosts(h.store, 2);
+    const asked: string[] = [];
+    const hooked: string[] = [];
+    const registry = new Registry();
+    relay({
+      batchSize: 4, // batches mixing both kinds
+      registry,
+      shouldPublish: (event) => {
+        asked.push(event.id);
+        return event.streamType !== 'source';
+      },
+      onPublishedBeforeCheckpoint: (published) => void hooked.push(...published.map((e) => e.id)),
+    });
+
+    const head = (await h.store.readAll(START, { limit: 1000 })).checkpoint;
+    await eventually(async () => expect(await readCheckpoint(h.pool, h.schema, 'content-outbox')).toEqual(head));
+    expect((await streamMessages(h.jsm, 'CONTENT')).map((m) => m.header.get('Nats-Msg-Id'))).toEqual([...first, ...second]);
+    expect(asked).toEqual(await storeOrder());
+    expect(hooked).toEqual([...first, ...second]);
+    expect(await metricValue(registry, 'outbox_relay_published_total')).toBe(5);
+    await eventually(async () => expect(await metricValue(registry, 'outbox_relay_lag_events')).toBe(0));
+
+    // A batch of nothing but refused events moves the checkpoint too.
+    await appendInternal(2);
+    const after = (await h.store.readAll(START, { limit: 1000 })).checkpoint;
+    await eventually(async () => expect(await readCheckpoint(h.pool, h.schema, 'content-outbox')).toEqual(after));
+    expect(await streamMessages(h.jsm, 'CONTENT')).toHaveLength(5);
+    expect(hooked).toHaveLength(5);
   });
 
   it('keeps its checkpoint while NATS is down and catches up, without duplicates, when it is back', async () => {

@@ -1,111 +1,22 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { mintDevToken, type Role } from '@lib/auth';
-import { createHttpApp } from '@lib/service-kit';
-import { dropSchema, freePort, PrivateNatsServer, TEST_DATABASE_URL, testPool, uniqueSchemaName } from '@lib/testing';
+import { HttpTestApp, TestWorkspace } from '@lib/testing';
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import { ContentModule } from '../src/content.module';
 
 export const JWT_SECRET = 'content-e2e-secret-long-enough-for-hs256';
 
-/** A workspace and its members, one per role, with their tokens. */
-export class Workspace {
-  readonly id = randomUUID();
-  private readonly users = new Map<Role, string>();
-
-  userId(role: Role): string {
-    let id = this.users.get(role);
-    if (!id) this.users.set(role, (id = randomUUID()));
-    return id;
-  }
-
-  token(role: Role): Promise<string> {
-    return mintDevToken({ sub: this.userId(role), ws: this.id, role, secret: JWT_SECRET });
+/** A workspace and its members, one per role, with tokens the content app accepts. */
+export class Workspace extends TestWorkspace {
+  constructor() {
+    super(JWT_SECRET);
   }
 }
 
-export interface CallOptions {
-  /** A role of `as` (default: the app's first workspace), or a raw Authorization header value. */
-  role?: Role;
-  as?: Workspace;
-  authorization?: string;
-  /** An object is sent as JSON; a string as it is, with content-type application/json. */
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface Answer<T> {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The parsed body when it is JSON. */
-  json: T;
-}
-
-/**
- * The content service built in this process, as main.ts builds it, on a fresh schema of the
- * test database, a private NATS server and a free port; talked to over HTTP.
- */
-export class ContentApp {
-  readonly workspace = new Workspace();
-
-  private constructor(
-    readonly app: NestExpressApplication,
-    readonly base: string,
-    readonly schema: string,
-    readonly pool: Pool,
-    readonly nats: PrivateNatsServer,
-  ) {}
-
-  static async start(env: Record<string, string> = {}): Promise<ContentApp> {
-    const nats = await PrivateNatsServer.start();
-    const schema = uniqueSchemaName('content_e2e');
-    const pool = testPool(4);
-    try {
-      const app = await createHttpApp(
-        ContentModule.forRoot({
-          env: { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, NATS_URL: nats.url, JWT_SECRET, LOG_LEVEL: 'silent', ...env },
-        }),
-      );
-      const port = await freePort();
-      await app.listen(port, '127.0.0.1');
-      return new ContentApp(app, `http://127.0.0.1:${port}`, schema, pool, nats);
-    } catch (error) {
-      await nats.dispose();
-      await dropSchema(pool, schema);
-      await pool.end();
-      throw error;
-    }
-  }
-
-  async call<T = Record<string, unknown>>(method: string, path: string, options: CallOptions = {}): Promise<Answer<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.authorization !== undefined) headers.authorization = options.authorization;
-    else if (options.role) headers.authorization = `Bearer ${await (options.as ?? this.workspace).token(options.role)}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    }
-    const response = await fetch(`${this.base}${path}`, { method, headers, body });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as T) : (undefined as T);
-    return { status: response.status, headers: response.headers, text, json };
-  }
-
-  /** Rows of the schema's event store: what any write would add to. */
-  async eventCount(): Promise<number> {
-    const result = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${this.schema}".events`);
-    return result.rows[0].n;
-  }
-
-  async dispose(): Promise<void> {
-    await this.app.close();
-    await this.nats.dispose();
-    await dropSchema(this.pool, this.schema);
-    await this.pool.end();
-  }
-}
+/** The content service built in this process, as main.ts builds it (see HttpTestApp). */
+export type ContentApp = HttpTestApp;
+export const ContentApp = {
+  start: (env: Record<string, string> = {}): Promise<ContentApp> =>
+    HttpTestApp.start((moduleEnv) => ContentModule.forRoot({ env: moduleEnv }), { schemaPrefix: 'content_e2e', env, jwtSecret: JWT_SECRET }),
+};
 
 export type RouteTarget = 'post' | 'template' | 'projection' | 'none';
 

@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Pool } from 'pg';
 import { mintDevToken } from '@lib/auth';
-import { PrivateNatsServer, PrivatePostgresServer, eventually, freePort } from '@lib/testing';
+import { PrivateNatsServer, PrivatePostgresServer, ServiceProcess, eventually } from '@lib/testing';
 
 /**
  * Guarantee 5: the content service runs as its own process (the build the start command runs)
@@ -14,41 +11,26 @@ import { PrivateNatsServer, PrivatePostgresServer, eventually, freePort } from '
  * and restarted. Afterwards nothing acknowledged is lost, every read model equals a rebuild,
  * NATS holds each event exactly once, and no post was published twice to a platform.
  */
-const ENTRY = join(__dirname, '../../../dist/apps/content/src/main.js');
 const SCHEMA = 'content';
 
 describe('content service: crash anywhere, lose nothing', () => {
   let postgres: PrivatePostgresServer;
   let nats: PrivateNatsServer;
-  let port: number;
-  let service: ChildProcess | null = null;
-  let log = '';
+  let service: ServiceProcess;
   const workspace = randomUUID();
   let editor: string;
   let admin: string;
   let owner: string;
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first (npm test does)`);
-    [postgres, nats, port] = await Promise.all([PrivatePostgresServer.start(), PrivateNatsServer.start(), freePort()]);
+    [postgres, nats] = await Promise.all([PrivatePostgresServer.start(), PrivateNatsServer.start()]);
     [editor, admin, owner] = await Promise.all(
       (['editor', 'admin', 'owner'] as const).map((role) => mintDevToken({ sub: randomUUID(), ws: workspace, role, expiresIn: '1h' })),
     );
-    await startService();
-  }, 120_000);
-
-  afterAll(async () => {
-    await stopService('SIGKILL');
-    await nats?.dispose();
-    postgres?.dispose();
-  });
-
-  async function startService(): Promise<void> {
-    const child = spawn(process.execPath, [ENTRY], {
+    service = await ServiceProcess.start({
+      service: 'content',
       env: {
-        ...process.env,
         NODE_ENV: 'test',
-        PORT: String(port),
         DATABASE_URL: postgres.url,
         DATABASE_SCHEMA: SCHEMA,
         NATS_URL: nats.url,
@@ -61,25 +43,17 @@ describe('content service: crash anywhere, lose nothing', () => {
         PUBLISH_LEASE_MS: '2000',
         PUBLISHER_WEBHOOK_TIMEOUT_MS: '1000',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    service = child;
-    await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200), 60_000, 200);
-  }
+  }, 120_000);
 
-  async function stopService(signal: NodeJS.Signals): Promise<void> {
-    const child = service;
-    service = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
-  }
+  afterAll(async () => {
+    await service?.kill();
+    await nats?.dispose();
+    postgres?.dispose();
+  });
 
   async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const response = await fetch(`http://127.0.0.1:${port}/v1${path}`, {
+    const response = await fetch(`${service.url}/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -94,7 +68,7 @@ describe('content service: crash anywhere, lose nothing', () => {
       await crashAndRecover();
     } catch (error) {
       // The service's own account of what went wrong is the first thing to read.
-      if (error instanceof Error) error.message += `\n--- service log (tail) ---\n${log.slice(-4000)}`;
+      if (error instanceof Error) error.message += `\n--- service log (tail) ---\n${service.logTail()}`;
       throw error;
     }
   }, 180_000);
@@ -137,8 +111,8 @@ describe('content service: crash anywhere, lose nothing', () => {
     const load = Promise.all(Array.from({ length: 3 }, lifecycle));
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     await pause(1500);
-    await stopService('SIGKILL');
-    await startService();
+    await service.kill();
+    await service.restart();
     await pause(1500);
     await nats.stop('SIGKILL');
     await pause(500);
@@ -162,7 +136,7 @@ describe('content service: crash anywhere, lose nothing', () => {
         const projections = (json.items ?? json) as Array<{ lagEvents: number }>;
         expect(projections.length).toBeGreaterThan(0);
         for (const projection of projections) expect(projection.lagEvents).toBe(0);
-        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const metrics = await (await fetch(`${service.url}/metrics`)).text();
         expect(metrics).toMatch(/outbox_relay_lag_events\{[^}]*\} 0/);
       },
       60_000,

@@ -4,3 +4,5 @@ export * from './nats-server';
 export * from './eventually';
 export * from './decider-spec';
 export * from './postgres-server';
+export * from './http-test-app';
+export * from './service-process';

@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { PostgresEventStore } from '@lib/event-store';
 import { OutboxRelay } from '@lib/messaging';
-import { METRICS_REGISTRY, NATS_CONNECTION, PG_POOL, ServiceKitModule } from '@lib/service-kit';
+import { METRICS_REGISTRY, NATS_CONNECTION, PG_POOL, PROJECTIONS_ADMIN, ProjectionsAdminController, ServiceKitModule, type ProjectionsAdmin } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './clock';
@@ -12,7 +12,6 @@ import { ContentConfig } from './content.config';
 import { CONTENT_PERMISSIONS } from './content.permissions';
 import { CLOCK, CONTENT_EVENT_STORE } from './content.tokens';
 import { CalendarController } from './http/calendar/calendar.controller';
-import { ProjectionsController } from './http/admin/projections.controller';
 import { PostWorkflowController } from './http/posts/post-workflow.controller';
 import { PostsController } from './http/posts/posts.controller';
 import { TemplatesController } from './http/templates/templates.controller';
@@ -33,7 +32,7 @@ export class ContentModule {
     return {
       module: ContentModule,
       imports: [ServiceKitModule.forRoot({ serviceName: 'content', config: ContentConfig, permissions: CONTENT_PERMISSIONS, env: options.env })],
-      controllers: [PostsController, PostWorkflowController, CalendarController, TemplatesController, ProjectionsController],
+      controllers: [PostsController, PostWorkflowController, CalendarController, TemplatesController, ProjectionsAdminController],
       providers: [
         { provide: CLOCK, useValue: systemClock },
         {
@@ -62,6 +61,7 @@ export class ContentModule {
           },
           inject: [PG_POOL, CONTENT_EVENT_STORE, METRICS_REGISTRY],
         },
+        { provide: PROJECTIONS_ADMIN, useFactory: (projections: ContentProjections): ProjectionsAdmin => projections, inject: [ContentProjections] },
         {
           provide: PublishingPipeline,
           useFactory: (pool: Pool, store: PostgresEventStore, clock: Clock, config: ContentConfig) => {

@@ -1,4 +1,5 @@
 import type { PermissionMap } from '@lib/auth';
+import { ProjectionsAdminPermission } from '@lib/service-kit';
 
 /** The permissions the content service's endpoints declare (`@Permission(ContentPermission.PostRead)`). */
 export const ContentPermission = {
@@ -7,8 +8,8 @@ export const ContentPermission = {
   PostApprove: 'post.approve',
   TemplateRead: 'template.read',
   TemplateWrite: 'template.write',
-  ProjectionRead: 'projection.read',
-  ProjectionRebuild: 'projection.rebuild',
+  ProjectionRead: ProjectionsAdminPermission.Read,
+  ProjectionRebuild: ProjectionsAdminPermission.Rebuild,
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Body, Controller, Get, Module, Patch, Post, Query, type INestApplication } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Module, Patch, Post, Query, type INestApplication, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CurrentActor, mintDevToken, Permission, Public, type Actor, type Role } from '@lib/auth';
 import { ConcurrencyError } from '@lib/event-store';
@@ -356,5 +357,85 @@ describe('createHttpApp refuses to start', () => {
     await expect(createHttpApp(kitModule({ DATABASE_URL: TEST_DATABASE_URL, NATS_URL: nats.url, JWT_SECRET }, [LeakyController]))).rejects.toThrow(
       'GET /leaky (LeakyController.everything): declares neither @Permission() nor @Public()',
     );
+  });
+});
+
+describe('createHttpApp with message transports', () => {
+  const steps: string[] = [];
+
+  /** Records when service-kit starts and stops it, against the app's own lifecycle hooks. */
+  class RecordingTransport extends Server implements CustomTransportStrategy {
+    constructor(readonly schema: string) {
+      super();
+    }
+
+    listen(callback: () => void): void {
+      steps.push(`transport listens (schema ${this.schema})`);
+      callback();
+    }
+
+    close(): void {
+      steps.push('transport closes');
+    }
+
+    on(): void {}
+
+    unwrap<T>(): T {
+      throw new Error('nothing to unwrap');
+    }
+  }
+
+  @Injectable()
+  class Runtime implements OnApplicationBootstrap, OnApplicationShutdown {
+    onApplicationBootstrap(): void {
+      steps.push('bootstrap');
+    }
+
+    onApplicationShutdown(): void {
+      steps.push('shutdown');
+    }
+  }
+
+  /** An API route named like the Prometheus endpoint: it keeps its /v1 prefix. */
+  @Controller('metrics')
+  class ReportsController {
+    @Post()
+    @Permission('widget.write')
+    report(): { recorded: boolean } {
+      return { recorded: true };
+    }
+  }
+
+  it('starts them after the bootstrap hooks, and stops them after the HTTP server, before the shutdown hooks', async () => {
+    const nats = await PrivateNatsServer.start();
+    @Module({
+      imports: [
+        ServiceKitModule.forRoot({
+          serviceName: 'kit-test',
+          permissions: PERMISSIONS,
+          env: { LOG_LEVEL: 'silent', DATABASE_URL: TEST_DATABASE_URL, NATS_URL: nats.url, JWT_SECRET },
+          transports: ({ config }) => [new RecordingTransport(config.DATABASE_SCHEMA)],
+        }),
+      ],
+      controllers: [ReportsController],
+      providers: [Runtime],
+    })
+    class HybridModule {}
+    const app = await createHttpApp(HybridModule);
+    try {
+      expect(steps).toEqual(['bootstrap', 'transport listens (schema kit_test)']);
+      const port = await freePort();
+      await app.listen(port, '127.0.0.1');
+      const token = await mintDevToken({ sub: randomUUID(), ws: randomUUID(), role: 'editor', secret: JWT_SECRET });
+      const posted = await fetch(`http://127.0.0.1:${port}/v1/metrics`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(posted.status).toBe(201);
+      expect(await posted.json()).toEqual({ recorded: true });
+      const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(await scraped.text()).toContain('# TYPE http_request_duration_seconds histogram');
+    } finally {
+      await app.close();
+      await nats.dispose();
+    }
+    expect(steps).toEqual(['bootstrap', 'transport listens (schema kit_test)', 'transport closes', 'shutdown']);
   });
 });

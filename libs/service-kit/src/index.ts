@@ -1,4 +1,4 @@
-export { ServiceKitModule, type ServiceKitOptions } from './service-kit.module';
+export { ServiceKitModule, type ServiceKitOptions, type TransportInfrastructure } from './service-kit.module';
 export {
   ConfigValidationError,
   LOG_LEVELS,
@@ -15,6 +15,7 @@ export { ConflictError, DomainError, DomainRuleError, NotFoundError, Preconditio
 export { ErrorBody } from './http/error-body';
 export { HttpErrorFilter } from './http/http-error.filter';
 export { StrictValidationPipe } from './http/validation.pipe';
+export { NoBody, NoBodyInterceptor } from './http/no-body';
 export { PG_POOL } from './infra/database';
 export { NATS_CONNECTION } from './infra/nats';
 export { METRICS_REGISTRY } from './metrics/metrics';
@@ -30,3 +31,12 @@ export {
 } from './pagination/pagination';
 export { IsIanaTimeZone, ParseUuidPipe, UuidParam, isIanaTimeZone } from './validation/validators';
 export { runMigrations, MIGRATIONS_TABLE } from './migrations';
+export {
+  PROJECTIONS_ADMIN,
+  ProjectionsAdminPermission,
+  type ProjectionKind,
+  type ProjectionsAdmin,
+  type ProjectionStatusView,
+} from './admin/projections-admin';
+export { ProjectionStatusDto, RebuildReportDto } from './admin/projections-admin.dto';
+export { ProjectionsAdminController } from './admin/projections-admin.controller';

@@ -1,14 +1,27 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule, JWT_VERIFIER_OPTIONS, type JwtVerifierOptions, type PermissionMap } from '@lib/auth';
 import { LoggerModule } from 'nestjs-pino';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import { loadServiceConfig, ServiceConfig, type ConfigClass } from './config/service-config';
 import { DependencyHealth, HealthController } from './health/health.controller';
 import { createPgPool, PG_POOL, PgPoolCloser } from './infra/database';
 import { connectServiceNats, NATS_CONNECTION, NatsConnectionCloser } from './infra/nats';
 import { loggerParams } from './logging';
 import { createMetricsRegistry, HttpMetrics, METRICS_REGISTRY, MetricsController } from './metrics/metrics';
+
+/** What a service's message transports are built from. */
+export interface TransportInfrastructure<C extends ServiceConfig = ServiceConfig> {
+  readonly config: C;
+  readonly pool: Pool;
+  readonly registry: Registry;
+}
+
+/** The transports of ServiceKitOptions.transports, built; createHttpApp connects and starts them. */
+export const MESSAGE_TRANSPORTS = Symbol('MESSAGE_TRANSPORTS');
 
 export interface ServiceKitOptions<C extends ServiceConfig = ServiceConfig> {
   /** e.g. `content`: the default of SERVICE_NAME and DATABASE_SCHEMA. */
@@ -19,6 +32,12 @@ export interface ServiceKitOptions<C extends ServiceConfig = ServiceConfig> {
   readonly config?: ConfigClass<C>;
   /** Read instead of process.env; for tests that run several apps in one process. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Message transports to run beside HTTP (a hybrid app), e.g. a JetStreamTransport whose
+   * `@EventPattern` handlers are in the service's controllers. Declared here, with the module,
+   * so that every app built from it (main.ts and tests alike) consumes the same way.
+   */
+  readonly transports?: (infrastructure: TransportInfrastructure<C>) => CustomTransportStrategy[];
 }
 
 /**
@@ -56,6 +75,11 @@ export class ServiceKitModule {
         { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry, inject: [ServiceConfig] },
         HttpMetrics,
         DependencyHealth,
+        {
+          provide: MESSAGE_TRANSPORTS,
+          useFactory: (config: C, pool: Pool, registry: Registry): CustomTransportStrategy[] => options.transports?.({ config, pool, registry }) ?? [],
+          inject: [schema, PG_POOL, METRICS_REGISTRY],
+        },
       ],
       exports: [ServiceConfig, ...(schema === ServiceConfig ? [] : [schema]), JWT_VERIFIER_OPTIONS, PG_POOL, NATS_CONNECTION, METRICS_REGISTRY, HttpMetrics],
     };

@@ -1,31 +1,17 @@
 import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
-import { ConflictError, NotFoundError } from '@lib/service-kit';
+import { ConflictError, NotFoundError, type ProjectionKind, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { publicationJobsProjection } from '../publishing/publication-jobs.projection';
 import { contentReadModels } from './content-read-models';
 
-export type ProjectionKind = 'read-model' | 'process-manager';
-
-/** Where one projection stands, for operators. */
-export interface ProjectionStatusView {
-  name: string;
-  kind: ProjectionKind;
-  /** Read models only: a process manager's tables hold what the events do not. */
-  rebuildable: boolean;
-  /** Global position of the last event applied. */
-  position: number;
-  /** Events appended but not applied yet. */
-  lagEvents: number;
-  /** The last failure, cleared by the next batch that succeeds. */
-  lastError: string | null;
-}
+export type { ProjectionKind, ProjectionStatusView };
 
 /**
  * The service's two projection runners: the read models, and the publishing process manager,
  * kept apart so that a rebuild can only ever reach the read models.
  */
-export class ContentProjections {
+export class ContentProjections implements ProjectionsAdmin {
   private readonly readModels: ProjectionRunner;
   private readonly processManagers: ProjectionRunner;
 

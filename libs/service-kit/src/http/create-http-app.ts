@@ -1,11 +1,13 @@
-import type { DynamicModule, Type } from '@nestjs/common';
+import { RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AUTH_PERMISSIONS, BEARER_AUTH, MINIMUM_ROLE_EXTENSION, minimumRole, PERMISSION_EXTENSION, type PermissionMap } from '@lib/auth';
 import { Logger } from 'nestjs-pino';
 import { ConfigValidationError, ServiceConfig } from '../config/service-config';
 import { HttpMetrics } from '../metrics/metrics';
+import { MESSAGE_TRANSPORTS } from '../service-kit.module';
 import { correlationIdMiddleware } from './correlation-id';
 import { HttpErrorFilter } from './http-error.filter';
 import { StrictValidationPipe } from './validation.pipe';
@@ -20,13 +22,22 @@ export interface HttpAppOptions {
 }
 
 export const API_PREFIX = 'v1';
-/** Operational endpoints stay outside /v1: probes and scrapers do not follow API versions. */
-const UNPREFIXED = ['health', 'metrics'];
+/**
+ * Operational endpoints stay outside /v1: probes and scrapers do not follow API versions. By
+ * method, so that an API route of the same name (analytics' POST /v1/metrics) keeps its prefix.
+ */
+const UNPREFIXED = [
+  { path: 'health', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
+];
 
 /**
  * Creates and initialises (but does not start) a service's HTTP app from a root module that
  * imports ServiceKitModule.forRoot(...). Initialising runs the route audit, so an endpoint with
  * no declared access fails here. Tests call this and then `app.listen(port, '127.0.0.1')`.
+ * The module's message transports (ServiceKitOptions.transports) are started here, after the
+ * bootstrap hooks, so their consumers find the service's tables and streams in place; closing
+ * the app stops them right after the HTTP server, before the shutdown hooks.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions = {}): Promise<NestExpressApplication> {
   // No default body parsers: configureHttpApp installs the JSON one with the configured limit.
@@ -34,6 +45,8 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   try {
     configureHttpApp(app, options);
     await app.init();
+    for (const strategy of app.get<CustomTransportStrategy[]>(MESSAGE_TRANSPORTS)) app.connectMicroservice({ strategy });
+    await app.startAllMicroservices();
   } catch (error) {
     // Release the pool and the NATS connection the failed app already opened.
     await app.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { RebuildReport } from '@lib/event-store';
-import type { ProjectionKind, ProjectionStatusView } from '../../projections/content-projections';
+import type { ProjectionKind, ProjectionStatusView } from './projections-admin';
 
 export class ProjectionStatusDto implements ProjectionStatusView {
   @ApiProperty({ example: 'post_summaries' }) name!: string;

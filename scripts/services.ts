@@ -1,5 +1,8 @@
 /** The services the local start command runs, each as its own process, with its default port. */
-export const LOCAL_SERVICES = [{ name: 'content', port: 3001 }] as const;
+export const LOCAL_SERVICES = [
+  { name: 'content', port: 3001 },
+  { name: 'analytics', port: 3005 },
+] as const;
 
 export type LocalService = (typeof LOCAL_SERVICES)[number];
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { declaredConfigVariables, loadServiceConfig, type ConfigClass, type ServiceConfig } from '@lib/service-kit';
+import { AnalyticsConfig } from '../apps/analytics/src/analytics.config';
 import { ContentConfig } from '../apps/content/src/content.config';
 import { LOCAL_SERVICES } from '../scripts/services';
 
@@ -10,7 +11,7 @@ import { LOCAL_SERVICES } from '../scripts/services';
  * with: each service's own configuration schema, the local ports, the database roles the
  * init script creates, and the image's entry point.
  */
-const CONFIGS: Record<(typeof LOCAL_SERVICES)[number]['name'], ConfigClass<ServiceConfig>> = { content: ContentConfig };
+const CONFIGS: Record<(typeof LOCAL_SERVICES)[number]['name'], ConfigClass<ServiceConfig>> = { content: ContentConfig, analytics: AnalyticsConfig };
 
 interface ComposeService {
   image?: string;

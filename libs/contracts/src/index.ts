@@ -1,5 +1,6 @@
 export * from './envelope';
 export * from './subjects';
+export * from './source-events';
 export * from './content';
 export * from './analytics';
 export * from './assets';

@@ -22,3 +22,4 @@ export {
   type JetStreamTransportStatus,
 } from './jetstream-transport';
 export type { MessagingLogger } from './logger';
+export { recordSourceEvent } from './source-events';

@@ -2,9 +2,9 @@ import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { SERVICES, type EventEnvelope, type ServiceName } from '@lib/contracts';
 import type { PostgresEventStore } from '@lib/event-store';
-import { JetStreamContext, JetStreamExceptionFilter, PermanentMessageError } from '@lib/messaging';
+import { JetStreamContext, JetStreamExceptionFilter, PermanentMessageError, recordSourceEvent } from '@lib/messaging';
 import { ANALYTICS_EVENT_STORE } from '../analytics.tokens';
-import { recordSourceEvent, SOURCE_SERVICES, SOURCES_DURABLE } from './source-events';
+import { SOURCE_SERVICES, SOURCES_DURABLE } from './source-events';
 
 /**
  * Every event of the source services (`content.>`, …), through the durable `analytics-sources`:

@@ -1,7 +1,4 @@
-import { SOURCE_STREAM_TYPE, sourceStreamId, type EventEnvelope, type ServiceName, type SourceEventReceivedData } from '@lib/contracts';
-import type { DomainEvent, PostgresEventStore } from '@lib/event-store';
-import { PermanentMessageError } from '@lib/messaging';
-import type { PoolClient } from 'pg';
+import type { ServiceName } from '@lib/contracts';
 import { SOURCE_RULE_TABLES } from '../rules';
 
 /** The services analytics consumes: those it has rules for, so a new rule table is a new subscription. */
@@ -9,42 +6,3 @@ export const SOURCE_SERVICES: readonly ServiceName[] = SOURCE_RULE_TABLES.map((t
 
 /** The one durable consumer of every source stream (one per source stream, under this name). */
 export const SOURCES_DURABLE = 'analytics-sources';
-
-type SourceEventReceived = DomainEvent<'SourceEventReceived', SourceEventReceivedData>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Records another service's event in the analytics store, whole, on a stream per source stream
- * (so consumers of different posts never contend on one row); the projections count it from
- * there. `client` is the consumer's transaction, which also writes the inbox row: both commit
- * or neither does. Any version is fine: events of one source stream may arrive out of order.
- * @throws PermanentMessageError for an envelope that cannot be recorded (dead-lettered at once)
- */
-export async function recordSourceEvent(store: PostgresEventStore, service: ServiceName, envelope: EventEnvelope, client: PoolClient): Promise<void> {
-  const { correlationId, causationId, ...rest } = checkedEnvelope(envelope);
-  const source: SourceEventReceivedData['source'] = { service, ...rest };
-  await store.appendToStream<SourceEventReceived>(
-    sourceStreamId(service, envelope.streamId),
-    [{ type: 'SourceEventReceived', data: { source } }],
-    { streamType: SOURCE_STREAM_TYPE, expectedVersion: 'any', metadata: { workspaceId: envelope.workspaceId, actorId: envelope.actorId, correlationId, causationId } },
-    client,
-  );
-}
-
-/** The envelope's fields the store and the rules rely on; a message without them would fail every delivery. */
-function checkedEnvelope(envelope: EventEnvelope): EventEnvelope {
-  const problems: string[] = [];
-  if (typeof envelope.workspaceId !== 'string' || !UUID.test(envelope.workspaceId)) problems.push('workspaceId is not a UUID');
-  for (const field of ['type', 'streamType', 'streamId', 'occurredAt', 'correlationId'] as const) {
-    if (typeof envelope[field] !== 'string' || envelope[field].length === 0) problems.push(`${field} is missing`);
-  }
-  for (const field of ['schemaVersion', 'version', 'position'] as const) {
-    if (!Number.isSafeInteger(envelope[field])) problems.push(`${field} is not an integer`);
-  }
-  if (envelope.actorId !== null && typeof envelope.actorId !== 'string') problems.push('actorId is neither a string nor null');
-  if (envelope.causationId !== null && typeof envelope.causationId !== 'string') problems.push('causationId is neither a string nor null');
-  if (typeof envelope.data !== 'object' || envelope.data === null || Array.isArray(envelope.data)) problems.push('data is not an object');
-  if (problems.length > 0) throw new PermanentMessageError(`event ${envelope.id} cannot be recorded: ${problems.join('; ')}`);
-  return envelope;
-}

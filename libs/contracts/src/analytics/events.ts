@@ -1,10 +1,9 @@
 import type { Platform } from '../content/platforms';
+import type { SourceEventReceivedData } from '../source-events';
 import type { ObservationKind, PlatformMetric, ReportedEntityType } from './metrics';
 
 export const METRIC_BATCH_STREAM_TYPE = 'metric-batch';
 export const TRACKED_EVENT_BATCH_STREAM_TYPE = 'tracked-event-batch';
-/** Internal to analytics (never published): another service's event as it was received. */
-export const SOURCE_STREAM_TYPE = 'source';
 
 /**
  * One stream per (workspace, client batch id): appending with `no_stream` is what makes a batch
@@ -16,11 +15,6 @@ export function metricBatchStreamId(workspaceId: string, batchId: string): strin
 
 export function trackedEventBatchStreamId(workspaceId: string, batchId: string): string {
   return `${TRACKED_EVENT_BATCH_STREAM_TYPE}-${workspaceId}-${batchId}`;
-}
-
-/** One stream per source stream, so consumers of different posts never contend on one row. */
-export function sourceStreamId(service: string, sourceStreamId: string): string {
-  return `${SOURCE_STREAM_TYPE}-${service}-${sourceStreamId}`;
 }
 
 export interface MetricObservationData {
@@ -60,24 +54,6 @@ export interface TrackedEventBatchRecordedData {
   events: TrackedEventData[];
   recordedBy: string;
   recordedAt: string;
-}
-
-/** The source envelope, whole, as consumed from the source service's JetStream stream. */
-export interface SourceEventReceivedData {
-  source: {
-    service: string;
-    id: string;
-    type: string;
-    schemaVersion: number;
-    streamType: string;
-    streamId: string;
-    version: number;
-    position: number;
-    occurredAt: string;
-    workspaceId: string;
-    actorId: string | null;
-    data: Record<string, unknown>;
-  };
 }
 
 export interface AnalyticsEventDataMap {

@@ -1,0 +1,2 @@
+export * from './query.types';
+export { TimeseriesQueries } from './timeseries-queries';

@@ -1,6 +1,7 @@
 /** The services the local start command runs, each as its own process, with its default port. */
 export const LOCAL_SERVICES = [
   { name: 'content', port: 3001 },
+  { name: 'assets', port: 3002 },
   { name: 'analytics', port: 3005 },
 ] as const;
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { declaredConfigVariables, loadServiceConfig, type ConfigClass, type ServiceConfig } from '@lib/service-kit';
 import { AnalyticsConfig } from '../apps/analytics/src/analytics.config';
+import { AssetsConfig } from '../apps/assets/src/assets.config';
 import { ContentConfig } from '../apps/content/src/content.config';
 import { LOCAL_SERVICES } from '../scripts/services';
 
@@ -11,7 +12,11 @@ import { LOCAL_SERVICES } from '../scripts/services';
  * with: each service's own configuration schema, the local ports, the database roles the
  * init script creates, and the image's entry point.
  */
-const CONFIGS: Record<(typeof LOCAL_SERVICES)[number]['name'], ConfigClass<ServiceConfig>> = { content: ContentConfig, analytics: AnalyticsConfig };
+const CONFIGS: Record<(typeof LOCAL_SERVICES)[number]['name'], ConfigClass<ServiceConfig>> = {
+  content: ContentConfig,
+  assets: AssetsConfig,
+  analytics: AnalyticsConfig,
+};
 
 interface ComposeService {
   image?: string;
@@ -21,10 +26,14 @@ interface ComposeService {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  volumes?: string[];
 }
 
 const root = join(__dirname, '..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+};
 const initSql = readFileSync(join(root, 'infra/postgres/init/01-service-roles.sql'), 'utf8');
 const dockerfile = readFileSync(join(root, 'infra/Dockerfile'), 'utf8');
 
@@ -74,5 +83,19 @@ describe('docker-compose.yml', () => {
       expect(service.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' } });
       expect(service.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${port}/health`);
     });
+  });
+
+  it('keeps the assets blobs on a named volume, in a directory the image gives its user', () => {
+    const assets = compose.services.assets;
+    const dataDir = assets.environment?.ASSETS_DATA_DIR ?? '';
+    expect(dataDir).toMatch(/^\//);
+    const mounts = (assets.volumes ?? []).map((volume) => volume.split(':'));
+    const mount = mounts.find(([, target]) => dataDir === target || dataDir.startsWith(`${target}/`));
+    expect(mount).toBeDefined();
+    const [volume, target] = mount ?? [];
+    expect(compose.volumes).toHaveProperty([volume]);
+    // A new named volume copies the owner of its mount point from the image: the service runs as node.
+    expect(dockerfile).toContain(`chown node:node ${target}`);
+    expect(dockerfile.indexOf(`chown node:node ${target}`)).toBeLessThan(dockerfile.lastIndexOf('USER node'));
   });
 });

@@ -8,3 +8,4 @@ export {
 } from './blob-storage.port';
 export { LocalBlobStorage } from './local-blob-storage';
 export { S3BlobStorage, type S3BlobStorageOptions } from './s3-blob-storage';
+export { openBlobStorage } from './open-blob-storage';

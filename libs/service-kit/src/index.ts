@@ -40,3 +40,5 @@ export {
 } from './admin/projections-admin';
 export { ProjectionStatusDto, RebuildReportDto } from './admin/projections-admin.dto';
 export { ProjectionsAdminController } from './admin/projections-admin.controller';
+export { BackgroundLoop } from './background/background-loop';
+export { VersionETagInterceptor, VersionedResponse } from './http/versioned-response';

@@ -1,4 +1,4 @@
-import { BackgroundLoop } from '../background-loop';
+import { BackgroundLoop } from '@lib/service-kit';
 import type { Clock } from '../clock';
 import type { ClaimedJob, PublicationJobStore } from './publication-job-store';
 import type { PublicationRoundReporter } from './publication-round-reporter';

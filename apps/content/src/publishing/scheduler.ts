@@ -2,7 +2,7 @@ import { postStreamId } from '@lib/contracts';
 import { ConcurrencyError, qualified } from '@lib/event-store';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { BackgroundLoop } from '../background-loop';
+import { BackgroundLoop } from '@lib/service-kit';
 import type { Clock } from '../clock';
 import type { PostCommandHandler } from '../content-event-store';
 import { InvalidTransitionError, NotFoundError } from '../domain';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { IfMatchVersion, NoBody, PageOf, UuidParam, type Page } from '@lib/service-kit';
+import { IfMatchVersion, NoBody, type Page, PageOf, UuidParam, VersionedResponse } from '@lib/service-kit';
 import type { Request, Response } from 'express';
 import { AssetsPermission } from '../../assets.permissions';
 import { BLOB_STORAGE } from '../../assets.tokens';
@@ -12,7 +12,6 @@ import type { BlobStorage } from '../../storage';
 import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
 import { ApiDownload, answerDownload } from '../blob-response';
 import { Caller } from '../caller.decorator';
-import { VersionedResponse } from '../versioned-response';
 import { LibraryItemSummaryViewDto, LibraryItemViewDto, LibraryListQueryDto, MoveLibraryItemDto, UpdateLibraryItemDto } from './library.dto';
 
 @ApiTags('library')

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { NoBody, PageOf, PageQuery, UuidParam, type Page } from '@lib/service-kit';
+import { NoBody, type Page, PageOf, PageQuery, UuidParam, VersionedResponse } from '@lib/service-kit';
 import type { Request, Response } from 'express';
 import { AssetsPermission } from '../../assets.permissions';
 import { BLOB_STORAGE } from '../../assets.tokens';
@@ -16,7 +16,6 @@ import { ApiDownload, answerDownload } from '../blob-response';
 import { Caller } from '../caller.decorator';
 import { CloseUnreadBodyInterceptor } from '../close-unread-body.interceptor';
 import { LibraryItemViewDto, SaveToLibraryDto } from '../library/library.dto';
-import { VersionedResponse } from '../versioned-response';
 import { StagedAssetUploads } from './staged-asset-uploads';
 import { StagedAssetSummaryViewDto, StagedAssetViewDto, UploadStagedAssetDto } from './workspace-asset.dto';
 

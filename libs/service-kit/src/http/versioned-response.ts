@@ -16,7 +16,7 @@ export class VersionETagInterceptor implements NestInterceptor {
   }
 }
 
-/** An endpoint answering one versioned resource (a library item, a collection), with its version as ETag. */
+/** An endpoint answering one versioned resource (a post, a library item), with its version as ETag. */
 export function VersionedResponse(type: new () => { version: number }, status: HttpStatus = HttpStatus.OK): MethodDecorator {
   return applyDecorators(
     UseInterceptors(VersionETagInterceptor),

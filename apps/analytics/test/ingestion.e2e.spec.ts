@@ -133,18 +133,27 @@ describe('ingestion over HTTP', () => {
     expect(await total({ metric: 'impressions', entityType: 'post', entityId: postId })).toBe(0);
   });
 
-  it('refuses values that are not finite numbers with a message that says so', async () => {
+  it('refuses values that are not finite numbers with a message that says so, naming the item as every refused batch does', async () => {
     const observation = (value: string) =>
       `{"entityType":"account","entityId":"acme","platform":"x","metric":"reach","value":${value},"observedAt":"${hoursAgo(1)}"}`;
     const cases = [
-      { value: '1e999', message: 'observations.0.value must be a finite number (a number too large for a double, such as 1e999, is Infinity)' },
-      { value: '"12"', message: 'observations.0.value must be a JSON number, not a string' },
-      { value: '-1', message: 'observations.0.value must be from 0 to 1000000000000000' },
+      { value: '1e999', reason: 'value must be a finite number (a number too large for a double, such as 1e999, is Infinity)' },
+      { value: '"12"', reason: 'value must be a JSON number, not a string' },
+      { value: '-1', reason: 'value must be from 0 to 1000000000000000' },
     ];
     const before = await api.eventCount();
-    for (const { value, message } of cases) {
-      const answer = await api.call('POST', '/v1/metrics', { role: 'editor', body: `{"batchId":"b-${randomUUID()}","observations":[${observation(value)}]}` });
-      expect({ value, status: answer.status, message: answer.json.message }).toEqual({ value, status: 400, message: [message] });
+    for (const { value, reason } of cases) {
+      const answer = await api.call<{ message: string[]; details: { fields: Record<string, string[]>; items: RefusedItem[] } }>('POST', '/v1/metrics', {
+        role: 'editor',
+        body: `{"batchId":"b-${randomUUID()}","observations":[${observation(value)}]}`,
+      });
+      // The pipe's field paths, and the same refusal as the items the service names.
+      expect({ value, status: answer.status, message: answer.json.message, details: answer.json.details }).toEqual({
+        value,
+        status: 400,
+        message: [`observations.0.${reason}`],
+        details: { fields: { 'observations.0.value': [`observations.0.${reason}`] }, items: [{ index: 0, reasons: [reason] }] },
+      });
     }
     expect(await api.eventCount()).toBe(before);
   });

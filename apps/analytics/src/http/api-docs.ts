@@ -3,7 +3,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import { ErrorBody } from '@lib/service-kit';
 
 const ERROR_DESCRIPTIONS = {
-  400: 'The input is invalid: unknown or missing fields, wrong types, malformed JSON, bad instants or ranges; for a batch, every refused item with its reasons (`details.items`). Nothing was written.',
+  400: 'The input is invalid: unknown or missing fields, wrong types, malformed JSON, bad instants or ranges. Nothing was written.',
   409: 'The batch id was already recorded with other content. Nothing was written.',
   413: 'The body is larger than HTTP_BODY_LIMIT.',
 } as const;

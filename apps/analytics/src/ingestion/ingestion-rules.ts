@@ -1,4 +1,4 @@
-import type { ReportedEntityType } from '@lib/contracts';
+import type { EntityType, ReportedEntityType } from '@lib/contracts';
 
 /** A client's batch id: the stream of its batch is named after it. */
 export const BATCH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,7 +25,15 @@ export function describeEntityId(entityType: ReportedEntityType): string {
   return entityType === 'account' ? '1 to 128 of A-Z a-z 0-9 . _ : @ -' : 'a UUID';
 }
 
-/** UUIDs lower-cased, as the other services write them; account ids as sent. */
-export function normalEntityId(entityType: ReportedEntityType, entityId: string): string {
-  return entityType === 'account' ? entityId : entityId.toLowerCase();
+/** The entity types whose ids are UUIDs: the other services' posts and campaigns, and workspaces. */
+const UUID_ENTITY_TYPES: ReadonlySet<EntityType> = new Set<EntityType>(['post', 'campaign', 'workspace']);
+
+/**
+ * An entity id as it is stored and looked up, by ingestion and queries alike: UUIDs lower-cased,
+ * as the other services and the token verifier write them, so that every spelling names the same
+ * entity; the rest as sent (accounts are the platforms' own ids, platforms and event names are
+ * vocabularies of their own).
+ */
+export function normalEntityId(entityType: EntityType, entityId: string): string {
+  return UUID_ENTITY_TYPES.has(entityType) ? entityId.toLowerCase() : entityId;
 }

@@ -172,7 +172,8 @@ export class IngestionService {
   private checkSize(field: string, items: number): void {
     if (items > this.limits.maxBatch) {
       const message = `${field} holds at most ${this.limits.maxBatch} items; split the batch`;
-      throw new ValidationError(message, { fields: { [field]: [message] } });
+      // No item is at fault, the batch's size is: `items` is in every refusal of a batch, empty here.
+      throw new ValidationError(message, { fields: { [field]: [message] }, items: [] });
     }
   }
 

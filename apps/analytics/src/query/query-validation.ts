@@ -3,7 +3,15 @@ import { NotFoundError, ValidationError, isIanaTimeZone } from '@lib/service-kit
 import { AGGREGATIONS, INTERVALS, QUERY_LIMITS, type RealtimeRequest, type TimeseriesRequest, type TopRequest } from './query.types';
 
 /** Analytics holds nothing older, and the zone arithmetic relies on the modern tz database. */
-const EARLIEST_MS = Date.UTC(1970, 0, 1);
+export const EARLIEST_MS = Date.UTC(1970, 0, 1);
+const EARLIEST = '1970-01-01T00:00:00Z';
+/**
+ * The queries hand PostgreSQL instants as ISO strings, and JS writes years past 9999 with six
+ * digits and a sign (`+010000-01-01T…`), which PostgreSQL refuses: every instant read, a range's
+ * end included, must be before year 10000.
+ */
+const END_MS = Date.UTC(10000, 0, 1);
+const LATEST = '9999-12-31T23:59:59.999Z';
 
 export function isAggregateEntityType(entityType: EntityType): boolean {
   return (AGGREGATE_ENTITY_TYPES as readonly string[]).includes(entityType);
@@ -24,15 +32,31 @@ function integerWithin(name: string, value: number, min: number, max: number): n
   return value;
 }
 
-/** [from, to) as epoch ms: both valid instants, from 1970 on, from before to. */
+/** [from, to) as epoch ms: both valid instants, from 1970 on, before year 10000, from before to. */
 export function checkRange(from: Date, to: Date): { from: number; to: number } {
   const range = { from: from.getTime(), to: to.getTime() };
   for (const [name, value] of Object.entries(range)) {
     if (Number.isNaN(value)) throw new ValidationError(`${name} must be a valid instant`);
-    if (value < EARLIEST_MS) throw new ValidationError(`${name} must not be before 1970-01-01T00:00:00Z`);
+    if (value < EARLIEST_MS) throw new ValidationError(`${name} must not be before ${EARLIEST}`);
+    // An offset can carry 9999-12-31T23:00-18:00 into year 10000.
+    if (value >= END_MS) throw new ValidationError(`${name} must not be after ${LATEST}`);
   }
   if (range.from >= range.to) throw new ValidationError('from must be before to');
   return range;
+}
+
+/**
+ * The range as read, widened to whole buckets (`buckets` names them), within the same bounds as
+ * the range asked: widening moves from earlier and to later, past them near either end.
+ */
+export function checkWidenedRange(read: { from: number; to: number }, buckets: string): void {
+  if (read.from < EARLIEST_MS) throw new ValidationError(`from is too early: widened to whole ${buckets}, the range would start before ${EARLIEST}`);
+  if (read.to >= END_MS) throw new ValidationError(`to is too late: widened to whole ${buckets}, the range would end after ${LATEST}`);
+}
+
+/** A comparison reads the period as long as the range just before it, which must not start before 1970 either. */
+export function previousPeriodTooEarly(): ValidationError {
+  return new ValidationError(`from..to cannot be compared: the previous period (as long, just before from) would start before ${EARLIEST}`);
 }
 
 export function checkMetric(metric: string): Metric {

@@ -13,7 +13,18 @@ import {
   type TopAnswer,
   type TopRequest,
 } from './query.types';
-import { checkRange, checkRealtime, checkTimeseries, checkTop, entityNotFound, isAggregateEntityType } from './query-validation';
+import { normalEntityId } from '../ingestion/ingestion-rules';
+import {
+  checkRange,
+  checkRealtime,
+  checkTimeseries,
+  checkTop,
+  checkWidenedRange,
+  EARLIEST_MS,
+  entityNotFound,
+  isAggregateEntityType,
+  previousPeriodTooEarly,
+} from './query-validation';
 import { queryTables, realtimeStatement, seriesStatement, summaryStatement, topStatement, type QueryTables, type SeriesRow, type Statement } from './query-statements';
 import { rollupRanges, wholeHours } from './rollup-ranges';
 import { change, seriesAnswer, type BucketAggregate } from './series-answer';
@@ -46,7 +57,9 @@ export function planSeries(tables: QueryTables, request: TimeseriesRequest): Pla
   const range = checkTimeseries(request);
   const calendar = new BucketCalendar(request.tz, request.interval);
   const current = bucketsCovering(calendar, range.from, range.to, QUERY_LIMITS.maxBuckets);
-  const previous = request.compare === 'previous' ? bucketsBefore(calendar, current.starts[0], current.starts.length) : [];
+  checkWidenedRange({ from: current.starts[0], to: current.end }, `${request.interval}s in ${request.tz}`);
+  const previous = request.compare === 'previous' ? bucketsBefore(calendar, current.starts[0], current.starts.length, EARLIEST_MS) : [];
+  if (request.compare === 'previous' && previous.length < current.starts.length) throw previousPeriodTooEarly();
   const starts = [...previous, ...current.starts];
   const plan = readPlan([...starts, current.end]);
   const statement = seriesStatement(tables, {
@@ -80,7 +93,9 @@ export class TimeseriesQueries {
   }
 
   /** Series of one entity (or aggregate) in buckets of the caller's time zone, optionally with the period before. */
-  async timeseries(request: TimeseriesRequest): Promise<TimeseriesAnswer> {
+  async timeseries(asked: TimeseriesRequest): Promise<TimeseriesAnswer> {
+    // Looked up as ingestion stored it: a UUID in upper case is the same entity.
+    const request = { ...asked, entityId: normalEntityId(asked.entityType, asked.entityId) };
     const { starts, end, previousCount, plan, statement } = planSeries(this.tables, request);
     const now = this.now().getTime();
     if (plan.raw.length > 0) this.checkRawRetention(request.tz, plan.raw[0].from, now);
@@ -114,6 +129,7 @@ export class TimeseriesQueries {
   async top(request: TopRequest): Promise<TopAnswer> {
     const checked = checkTop(request);
     const range = wholeHours(checked.from, checked.to);
+    checkWidenedRange(range, 'UTC hours');
     const statement = topStatement(this.tables, {
       workspaceId: request.workspaceId,
       metric: request.metric,
@@ -152,7 +168,9 @@ export class TimeseriesQueries {
   async summary(request: SummaryRequest): Promise<SummaryAnswer> {
     const checked = checkRange(request.from, request.to);
     const range = wholeHours(checked.from, checked.to);
+    checkWidenedRange(range, 'UTC hours');
     const previousFrom = range.from - (range.to - range.from);
+    if (previousFrom < EARLIEST_MS) throw previousPeriodTooEarly();
     const statement = summaryStatement(this.tables, {
       workspaceId: request.workspaceId,
       metrics: METRICS,

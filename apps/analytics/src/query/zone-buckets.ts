@@ -228,11 +228,15 @@ export function bucketsCovering(calendar: BucketCalendar, from: number, to: numb
   return { starts, end: calendar.after(last) };
 }
 
-/** The `count` bucket starts just before `first`, ascending. */
-export function bucketsBefore(calendar: BucketCalendar, first: number, count: number): number[] {
+/**
+ * The `count` bucket starts just before `first`, ascending; only those at `notBefore` or later,
+ * so fewer when the period would reach before it (and no time is spent on the buckets past it).
+ */
+export function bucketsBefore(calendar: BucketCalendar, first: number, count: number, notBefore = Number.NEGATIVE_INFINITY): number[] {
   const starts: number[] = [];
   for (let start = first; starts.length < count; ) {
     start = calendar.startOf(start - 1);
+    if (start < notBefore) break;
     starts.push(start);
   }
   return starts.reverse();

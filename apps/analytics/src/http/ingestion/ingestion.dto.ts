@@ -11,8 +11,9 @@ import {
   MAX_PROPERTIES_BYTES,
   MAX_CLIENT_ID_LENGTH,
 } from '../../ingestion/ingestion-rules';
-import type { BatchAnswer, MetricBatchInput, MetricObservationInput, TrackedEventBatchInput, TrackedEventInput } from '../../ingestion/ingestion.service';
+import type { BatchAnswer, MetricBatchInput, MetricObservationInput, RefusedItem, TrackedEventBatchInput, TrackedEventInput } from '../../ingestion/ingestion.service';
 import { IsInstant, IsOmittable } from '../dto-validators';
+import { AsSent } from './as-sent';
 
 // Shapes and types are checked here (400 from the validation pipe, per field); the checks against
 // the clock and the entity directory are the ingestion service's (400 per item).
@@ -151,7 +152,8 @@ export class TrackedEventDto implements TrackedEventInput {
   @IsIn(PLATFORMS)
   platform?: Platform | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: `Anything JSON, at most ${MAX_PROPERTIES_BYTES} bytes`, default: {} })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: `Anything JSON, at most ${MAX_PROPERTIES_BYTES} bytes; recorded as sent, every key included`, default: {} })
+  @AsSent()
   @IsOmittable()
   @IsObject()
   @MaxJsonBytes(MAX_PROPERTIES_BYTES)
@@ -176,4 +178,31 @@ export class BatchAnswerDto implements BatchAnswer {
   @ApiProperty({ example: 'linkedin-sync:2030-03-10T09' }) batchId!: string;
   @ApiProperty({ description: 'Items in the batch' }) accepted!: number;
   @ApiProperty({ description: 'true: this batch id was already recorded with the same content, and nothing was written' }) duplicate!: boolean;
+}
+
+export class RefusedItemDto implements RefusedItem {
+  @ApiProperty({ description: 'The item’s place in the batch, from 0', example: 617 }) index!: number;
+  @ApiProperty({ type: [String], description: 'Every reason the item was refused, worded relative to the item', example: ['metric must be one of the following values: impressions, …'] })
+  reasons!: string[];
+}
+
+export class BatchRefusalDetailsDto {
+  @ApiProperty({ type: [RefusedItemDto], description: 'Every refused item, by index; empty when the fault is the batch’s own (batchId, an empty or oversized list, an unknown field beside them)' })
+  items!: RefusedItemDto[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+    description: 'For a fault of shape or type: the messages per field path, e.g. `observations.617.metric`',
+  })
+  fields?: Record<string, string[]>;
+}
+
+/** A refused batch: the shape every 400 of POST /v1/metrics and /v1/events has once the body is read as a batch. */
+export class BatchRefusalDto {
+  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ example: 'Bad Request' }) error!: string;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: '1 of 1000 items were refused, so the batch was not recorded' })
+  message!: string | string[];
+  @ApiProperty({ type: BatchRefusalDetailsDto }) details!: BatchRefusalDetailsDto;
 }

@@ -1,0 +1,58 @@
+import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
+import { ConflictError, NotFoundError, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import { timeseriesProjection } from '../timeseries/timeseries.projection';
+import { entityOwnersProjection } from './entity-owners.projection';
+
+/** The service's read models: every one of them disposable, rebuilt from the events at will. */
+export const analyticsReadModels = [timeseriesProjection, entityOwnersProjection] as const;
+
+/** One runner for both read models (analytics has no process manager). */
+export class AnalyticsProjections implements ProjectionsAdmin {
+  private readonly runner: ProjectionRunner;
+
+  constructor(pool: Pool, store: PostgresEventStore, registry: Registry, onError: (projection: string, error: unknown) => void) {
+    this.runner = new ProjectionRunner(pool, store, analyticsReadModels, { registry, onError });
+  }
+
+  async start(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  async status(): Promise<ProjectionStatusView[]> {
+    return (await this.runner.status()).map(statusView);
+  }
+
+  /**
+   * Rebuilds a read model beside the live one and swaps it in.
+   * @throws NotFoundError for a name that is no projection of this service
+   * @throws ConflictError for a rebuild of the same read model in progress
+   */
+  async rebuild(name: string): Promise<RebuildReport> {
+    if (!analyticsReadModels.some((projection) => projection.name === name)) {
+      throw new NotFoundError(`no projection named ${name}; read models: ${analyticsReadModels.map((projection) => projection.name).join(', ')}`);
+    }
+    try {
+      return await this.runner.rebuild(name);
+    } catch (error) {
+      if (error instanceof RebuildInProgressError) throw new ConflictError(error.message);
+      throw error;
+    }
+  }
+}
+
+function statusView(status: ProjectionStatus): ProjectionStatusView {
+  return {
+    name: status.name,
+    kind: 'read-model',
+    rebuildable: true,
+    position: status.checkpoint.position,
+    lagEvents: status.lagEvents,
+    lastError: status.lastError,
+  };
+}

@@ -2,6 +2,8 @@ import {
   MAX_MEDIA_PER_POST,
   PLATFORM_RULES,
   isPlatform,
+  isZonedInstantFormat,
+  parseZonedInstant,
   type Platform,
   type PostContentData,
   type PostVariantData,
@@ -22,8 +24,6 @@ export const REASON_MAX_LENGTH = 2000;
 
 const HASHTAG = /^[\p{L}\p{N}_]+$/u;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** An instant with its offset: `2030-01-01T09:00:00Z`, `2030-01-01T10:00:00.000+01:00`. */
-const ZONED_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/i;
 const UTC_OFFSET = /^[+-]\d{2}(:?\d{2})?$/;
 
 /** Characters as the platforms count them: Unicode code points. */
@@ -249,22 +249,16 @@ export function checkReadyForReview(content: PostContentData, mediaCount: number
 
 /** A UTC instant given with its offset (`Z` or `+hh:mm`), as a normalised `toISOString()`. */
 export function parseInstant(value: unknown, v: Violations, field: string): string | null {
-  const match = typeof value === 'string' ? ZONED_INSTANT.exec(value) : null;
-  if (!match) {
+  if (!isZonedInstantFormat(value)) {
     v.add(field, 'must be an ISO-8601 instant with an offset, e.g. 2030-01-01T09:00:00Z');
     return null;
   }
-  const [, y, mo, d, h, mi, s = '0', fraction = '', zone] = match;
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const offset = /^z$/i.test(zone) ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  // Checked by hand: Date.parse rolls impossible dates over (2030-02-30 -> 2030-03-02).
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || Math.abs(offset) > 18 * 60) {
+  const instant = parseZonedInstant(value);
+  if (!instant) {
     v.add(field, 'is not a valid date');
     return null;
   }
-  const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000).toISOString();
+  return instant.toISOString();
 }
 
 /** An IANA time zone name in its canonical spelling (`europe/berlin` -> `Europe/Berlin`). */

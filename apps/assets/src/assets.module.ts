@@ -4,16 +4,7 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { SOURCE_STREAM_TYPE } from '@lib/contracts';
 import type { PostgresEventStore } from '@lib/event-store';
 import { JetStreamTransport, OutboxRelay } from '@lib/messaging';
-import {
-  METRICS_REGISTRY,
-  NATS_CONNECTION,
-  PG_POOL,
-  PROJECTIONS_ADMIN,
-  ProjectionsAdminController,
-  ServiceKitModule,
-  type ProjectionsAdmin,
-  type TransportInfrastructure,
-} from '@lib/service-kit';
+import { HEALTH_CHECKS, METRICS_REGISTRY, NATS_CONNECTION, PG_POOL, PROJECTIONS_ADMIN, type ProjectionsAdmin, ProjectionsAdminController, type ServiceHealthCheck, ServiceKitModule, type TransportInfrastructure } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { createAssetsEventStore } from './assets-event-store';
@@ -65,6 +56,11 @@ export class AssetsModule {
           inject: [PG_POOL, AssetsConfig],
         },
         { provide: BLOB_STORAGE, useFactory: openBlobStorage, inject: [AssetsConfig] },
+        {
+          provide: HEALTH_CHECKS,
+          useFactory: (storage: BlobStorage): ServiceHealthCheck[] => [{ name: 'storage', check: () => storage.health() }],
+          inject: [BLOB_STORAGE],
+        },
         {
           provide: BlobReferences,
           useFactory: (pool: Pool, config: AssetsConfig, storage: BlobStorage) => {

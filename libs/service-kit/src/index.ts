@@ -42,3 +42,4 @@ export { ProjectionStatusDto, RebuildReportDto } from './admin/projections-admin
 export { ProjectionsAdminController } from './admin/projections-admin.controller';
 export { BackgroundLoop } from './background/background-loop';
 export { VersionETagInterceptor, VersionedResponse } from './http/versioned-response';
+export { HEALTH_CHECKS, type ServiceHealthCheck } from './health/health.controller';

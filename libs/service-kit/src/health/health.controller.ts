@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Injectable } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -12,6 +13,17 @@ import { Public } from '@lib/auth';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../infra/database';
 import { NATS_CONNECTION } from '../infra/nats';
+
+/**
+ * A dependency of one service beyond PostgreSQL and NATS (the assets service's blob storage):
+ * provide an array of them under HEALTH_CHECKS in the service's module, and /health checks each.
+ */
+export interface ServiceHealthCheck {
+  readonly name: string;
+  check(): Promise<unknown>;
+}
+
+export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 
 /** Past this an indicator counts as down: a dependency this slow fails the requests that need it. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -43,21 +55,46 @@ export class DependencyHealth {
       })
       .withTimeout(CHECK_TIMEOUT_MS);
   }
+
+  service(check: ServiceHealthCheck): PromiseLike<HealthIndicatorResult> {
+    return this.indicators
+      .check(check.name)
+      .attempt(async () => {
+        await check.check();
+      })
+      .withTimeout(CHECK_TIMEOUT_MS);
+  }
 }
 
 @ApiTags('health')
 @Public()
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnModuleInit {
+  private serviceChecks: readonly ServiceHealthCheck[] = [];
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly dependencies: DependencyHealth,
+    private readonly modules: ModuleRef,
   ) {}
 
-  /** 200 when PostgreSQL and NATS both answer, 503 (with the failing one named) otherwise. */
+  /** The service's own checks live in its module, out of this global module's scope: looked up across modules once. */
+  onModuleInit(): void {
+    try {
+      this.serviceChecks = this.modules.get<readonly ServiceHealthCheck[]>(HEALTH_CHECKS, { strict: false });
+    } catch {
+      this.serviceChecks = [];
+    }
+  }
+
+  /** 200 when PostgreSQL, NATS and the service's own dependencies all answer, 503 (with the failing one named) otherwise. */
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.dependencies.database(), () => this.dependencies.nats()]);
+    return this.health.check([
+      () => this.dependencies.database(),
+      () => this.dependencies.nats(),
+      ...this.serviceChecks.map((check) => () => this.dependencies.service(check)),
+    ]);
   }
 }

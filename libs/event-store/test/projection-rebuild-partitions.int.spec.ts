@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { dropSchema, testPool, uniqueSchemaName } from '@lib/testing';
+import { dropSchema, eventually, testPool, uniqueSchemaName } from '@lib/testing';
 import { PostgresEventStore, ProjectionRunner, eventStoreSchemaSql, qualified, type EventMetadata, type Projection } from '@lib/event-store';
 
 /** The month partition an instant belongs to: `_pYYYYMM` (UTC) and its bounds. */
@@ -135,8 +135,11 @@ describe('ProjectionRunner: rebuilding a partitioned table', () => {
     await observe('sensor-b', '2026-11-21T09:00:00Z', 5);
     await observe('sensor-b', '2026-12-24T18:30:00Z', 8); // no partition yet: the live projection creates it
     const live = new ProjectionRunner(pool, store, [readings()]);
-    await live.catchUp();
-    expect(await partitionNames()).toEqual(['readings_p202610', 'readings_p202611', 'readings_p202612']);
+    // Caught up once every event is visible (another session's transaction may hold them back a while).
+    await eventually(async () => {
+      await live.catchUp();
+      expect(await partitionNames()).toEqual(['readings_p202610', 'readings_p202611', 'readings_p202612']);
+    }, 30_000);
     const liveRows = await rows();
     expect(liveRows).toEqual(await expectedRows());
     const indexesBefore = await indexNames();

@@ -150,18 +150,22 @@ describe('ProjectionRunner', () => {
       expect(report.swapped).toBe(true);
       writing = false;
       await writer;
-      await live.catchUp();
-      const fromLive = await rows();
+      const expected = await pool.query(
+        `SELECT stream_id AS account_id, sum((data->>'amount')::bigint)::text AS balance, count(*)::int AS applied
+         FROM "${schema}".events WHERE event_type = 'Deposited' GROUP BY stream_id ORDER BY stream_id`,
+      );
+      // Caught up once every event is visible (another session's transaction may hold them back a while).
+      const fromLive = await eventually(async () => {
+        await live.catchUp();
+        const caughtUp = await rows();
+        expect(caughtUp).toEqual(expected.rows);
+        return caughtUp;
+      }, 30_000);
 
       // A second, independent rebuild must produce exactly the same rows.
       await rebuilder.rebuild('balances');
       expect(await rows()).toEqual(fromLive);
       expect(fromLive.every((r) => r.applied > 0)).toBe(true);
-      const expected = await pool.query(
-        `SELECT stream_id AS account_id, sum((data->>'amount')::bigint)::text AS balance, count(*)::int AS applied
-         FROM "${schema}".events WHERE event_type = 'Deposited' GROUP BY stream_id ORDER BY stream_id`,
-      );
-      expect(fromLive).toEqual(expected.rows);
       const tables = await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'balances%' ORDER BY 1`, [schema]);
       expect(tables.rows.map((r) => r.tablename)).toEqual(['balances']);
       const indexes = await pool.query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'balances' ORDER BY 1`, [schema]);

@@ -146,7 +146,13 @@ describe('OutboxRelay', () => {
       onPublishedBeforeCheckpoint: (published) => void hooked.push(...published.map((e) => e.id)),
     });
 
-    const head = (await h.store.readAll(START, { limit: 1000 })).checkpoint;
+    // The store's head once all 8 events are visible (a transaction elsewhere on the server may hold them back a while).
+    const visibleHead = async (count: number) => {
+      const read = await h.store.readAll(START, { limit: 1000 });
+      expect(read.events).toHaveLength(count);
+      return read.checkpoint;
+    };
+    const head = await eventually(() => visibleHead(8));
     await eventually(async () => expect(await readCheckpoint(h.pool, h.schema, 'content-outbox')).toEqual(head));
     expect((await streamMessages(h.jsm, 'CONTENT')).map((m) => m.header.get('Nats-Msg-Id'))).toEqual([...first, ...second]);
     expect(asked).toEqual(await storeOrder());
@@ -156,7 +162,7 @@ describe('OutboxRelay', () => {
 
     // A batch of nothing but refused events moves the checkpoint too.
     await appendInternal(2);
-    const after = (await h.store.readAll(START, { limit: 1000 })).checkpoint;
+    const after = await eventually(() => visibleHead(10));
     await eventually(async () => expect(await readCheckpoint(h.pool, h.schema, 'content-outbox')).toEqual(after));
     expect(await streamMessages(h.jsm, 'CONTENT')).toHaveLength(5);
     expect(hooked).toHaveLength(5);

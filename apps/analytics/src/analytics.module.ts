@@ -75,14 +75,14 @@ export class AnalyticsModule {
         },
         {
           provide: AnalyticsProjections,
-          useFactory: (pool: Pool, store: PostgresEventStore, registry: Registry) => {
+          useFactory: (pool: Pool, store: PostgresEventStore, registry: Registry, maintainer: PartitionMaintainer) => {
             const logger = new Logger('Projections');
             // The runner retries, records the failure as lastError and dead-letters what keeps failing.
-            return new AnalyticsProjections(pool, store, registry, (projection, error) =>
+            return new AnalyticsProjections(pool, store, registry, maintainer, (projection, error) =>
               logger.warn(`${projection}: ${error instanceof Error ? error.message : String(error)}`),
             );
           },
-          inject: [PG_POOL, ANALYTICS_EVENT_STORE, METRICS_REGISTRY],
+          inject: [PG_POOL, ANALYTICS_EVENT_STORE, METRICS_REGISTRY, PartitionMaintainer],
         },
         { provide: PROJECTIONS_ADMIN, useFactory: (projections: AnalyticsProjections): ProjectionsAdmin => projections, inject: [AnalyticsProjections] },
         {

@@ -1,4 +1,7 @@
+import { rebuildLockKey } from '@lib/event-store';
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { AnalyticsProjections } from '../src/projections';
 import { PartitionMaintainer } from '../src/timeseries/partition-maintainer';
 import { analyticsTestDatabase, partitionsOf, rawRows, recordMetrics, recordTrackedEvents, rollups, snapshot, type AnalyticsTestDatabase } from './timeseries-test-kit';
 
@@ -100,5 +103,66 @@ describe('partition maintainer: months ahead, raw retention and baselines', () =
     await running.stop();
     expect(await partitionsOf(db, 'tracked_events')).toContain('tracked_events_p202702');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('raw retention and rebuilds of timeseries', () => {
+  let db: AnalyticsTestDatabase;
+  const workspaceId = randomUUID();
+  const now = new Date('2027-06-10T12:00:00.000Z'); // raw months ending by 2027-03-07 go
+
+  beforeAll(async () => {
+    db = await analyticsTestDatabase('analytics_retention_rebuild');
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+
+  function maintainer(): PartitionMaintainer {
+    return new PartitionMaintainer({ pool: db.pool, schema: db.schema, now: () => now });
+  }
+
+  async function total(): Promise<number> {
+    return (await rollups(db, 'metric_rollups_daily', workspaceId)).filter((row) => row.entity_type === 'post').reduce((sum, row) => sum + row.sum, 0);
+  }
+
+  it('drops nothing while timeseries is being rebuilt (the rebuild reads the baselines a drop moves), then drops as usual', async () => {
+    await recordMetrics(db.store, workspaceId, [
+      snapshot('post-r', '2027-01-10T10:00:00.000Z', 10),
+      snapshot('post-r', '2027-04-10T10:00:00.000Z', 100),
+      snapshot('post-r', '2027-02-25T10:00:00.000Z', 40),
+    ]);
+    await db.settle('timeseries');
+    const rebuilding = await db.pool.connect();
+    try {
+      // What ProjectionRunner.rebuild holds for the whole rebuild.
+      await rebuilding.query('SELECT pg_advisory_lock(hashtext($1))', [rebuildLockKey(db.schema, 'timeseries')]);
+      expect(await maintainer().runOnce()).toEqual({ ran: true, dropped: [] });
+      expect(await partitionsOf(db, 'metric_observations')).toEqual(expect.arrayContaining(['metric_observations_p202701', 'metric_observations_p202702']));
+      expect(await partitionsOf(db, 'metric_observations')).toContain('metric_observations_p202709'); // months ahead are still created
+    } finally {
+      await rebuilding.query('SELECT pg_advisory_unlock(hashtext($1))', [rebuildLockKey(db.schema, 'timeseries')]);
+      rebuilding.release();
+    }
+    expect((await maintainer().runOnce()).dropped).toEqual(['metric_observations_p202701', 'metric_observations_p202702']);
+    expect(await total()).toBe(100);
+  });
+
+  it('applies retention again after a rebuild: no month comes back, rollups and totals as before', async () => {
+    const liveRaw = await rawRows(db, workspaceId);
+    const hourly = await rollups(db, 'metric_rollups_hourly', workspaceId);
+    const daily = await rollups(db, 'metric_rollups_daily', workspaceId);
+    const projections = new AnalyticsProjections(db.pool, db.store, new Registry(), maintainer(), (_projection, error) => {
+      throw error;
+    });
+
+    expect(await projections.rebuild('timeseries')).toMatchObject({ swapped: true });
+
+    expect(await rawRows(db, workspaceId)).toEqual(liveRaw);
+    expect(liveRaw.map((row) => row.observed_at.slice(0, 7))).toEqual(['2027-04']);
+    expect(await partitionsOf(db, 'metric_observations')).not.toContain('metric_observations_p202701');
+    expect(await rollups(db, 'metric_rollups_hourly', workspaceId)).toEqual(hourly);
+    expect(await rollups(db, 'metric_rollups_daily', workspaceId)).toEqual(daily);
+    expect(await total()).toBe(100);
   });
 });

@@ -59,7 +59,7 @@ describe('query tenancy and validation', () => {
   describe('tenancy', () => {
     it("never shows another workspace's rows, in any query", async () => {
       expect((await queries.timeseries(request())).points.map((point) => point.value)).toEqual([1, 0]);
-      expect((await queries.timeseries(request({ tz: 'Asia/Kolkata' }))).points.map((point) => point.value)).toEqual([1, 0, 0]);
+      expect((await queries.timeseries(request({ tz: 'Asia/Kolkata', entityType: 'workspace', entityId: ours }))).points.map((point) => point.value)).toEqual([6, 0, 0]);
       expect((await queries.timeseries(request({ entityType: 'platform', entityId: 'x' }))).points.map((point) => point.value)).toEqual([6, 0]);
       const top = await queries.top({ workspaceId: ours, metric: 'impressions', entityType: 'campaign', from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-02T00:00:00Z'), limit: 10 });
       expect(top.items).toEqual([{ entityId: sharedId, value: 1 }]);
@@ -106,7 +106,9 @@ describe('query tenancy and validation', () => {
       ['last of an event', { entityType: 'event', entityId: 'signup', agg: 'last' }, /agg last is for single entities; event is an aggregate/],
       ['an unknown platform', { entityType: 'platform', entityId: 'myspace' }, /platform entityId must be one of instagram/],
       ['too many buckets', { interval: 'hour', from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z') }, /more than 2000 hour buckets/],
-      ['a raw range past retention', { tz: 'Asia/Kolkata', from: new Date('2025-12-01T00:00:00Z') }, /kept 95 days/],
+      ['a raw range past retention', { tz: 'Asia/Kolkata', entityType: 'post', entityId: ourPost, from: new Date('2025-12-01T00:00:00Z') }, /kept 95 days/],
+      ['a campaign in a half-hour zone', { tz: 'Asia/Kolkata' }, /^Asia\/Kolkata is not a whole number of hours .*campaign series are answered in time zones whose offsets from UTC are whole hours$/],
+      ['a platform in a quarter-hour zone', { tz: 'Asia/Kathmandu', entityType: 'platform', entityId: 'x' }, /^Asia\/Kathmandu .*platform series are answered in time zones whose offsets from UTC are whole hours$/],
     ];
 
     it.each(cases)('refuses %s', async (_name, overrides, message) => {

@@ -183,11 +183,15 @@ describe('timeseries queries', () => {
       expect(values(hours)).toEqual([1, 2]);
     });
 
-    it('totals a workspace over all of its raw rows, and a platform over its own', async () => {
+    it('totals a workspace over all of its raw rows, and refuses a platform or campaign (raw rows hold none of their activity)', async () => {
       const range = { tz: 'Asia/Kolkata', from: new Date('2026-02-28T18:30:00Z'), to: new Date('2026-03-02T18:30:00Z') };
       expect(values(await ask({ ...range, entityType: 'workspace', entityId: workspaceId }))).toEqual([1, 14]);
-      expect(values(await ask({ ...range, entityType: 'platform', entityId: 'x' }))).toEqual([1, 14]);
-      expect(values(await ask({ ...range, entityType: 'platform', entityId: 'instagram' }))).toEqual([0, 0]);
+      for (const entity of [{ entityType: 'platform', entityId: 'x' }, { entityType: 'campaign', entityId: 'campaign-1' }] as const) {
+        await expect(ask({ ...range, ...entity })).rejects.toMatchObject({
+          statusCode: 400,
+          message: expect.stringMatching(new RegExp(`^Asia/Kolkata .*${entity.entityType} series are answered in time zones whose offsets from UTC are whole hours$`)),
+        });
+      }
     });
 
     it('refuses a range that starts before raw retention, saying why', async () => {

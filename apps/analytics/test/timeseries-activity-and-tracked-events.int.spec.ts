@@ -70,7 +70,9 @@ describe('timeseries and entity_owners: other services activity and tracked even
     expect(summary(await rollups(db, 'metric_rollups_daily', workspaceId))).toEqual([
       `campaign/${campaignId} posts_drafted 2026-04-10T00 sum=1 count=1`,
       `campaign/${campaignId} posts_published 2026-04-11T00 sum=1 count=1`,
+      'platform/linkedin posts_drafted 2026-04-10T00 sum=1 count=1',
       'platform/linkedin posts_published 2026-04-11T00 sum=1 count=1',
+      'platform/x posts_drafted 2026-04-10T00 sum=1 count=1',
       'platform/x posts_published 2026-04-11T00 sum=1 count=1',
       `post/${postId} posts_drafted 2026-04-10T00 sum=1 count=1`,
       `post/${postId} posts_published 2026-04-11T00 sum=1 count=1`,

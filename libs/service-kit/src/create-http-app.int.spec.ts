@@ -180,6 +180,24 @@ describe('createHttpApp', () => {
       expect(json).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^Request body is not valid JSON: /) });
     });
 
+    it.each([
+      ['a NUL in a value', '{"name":"a\\u0000b","count":1}', 'body.name'],
+      ['a lone high surrogate in a value', '{"name":"x\\ud800","count":1}', 'body.name'],
+      ['a lone low surrogate in a nested value', '{"name":"x","count":1,"tags":[{"a":"ok"},{"b":"\\udc00y"}]}', 'body.tags[1].b'],
+      ['a NUL in a key', '{"name":"x","count":1,"meta":{"k\\u0000":1}}', 'body.meta["k\\u0000"]'],
+      ['a lone surrogate in a key', '{"name":"x","count":1,"meta":{"\\ud800":1}}', 'body.meta["\\ud800"]'],
+    ])('answers 400 for %s, naming where, in the error body shape', async (_name, body, path) => {
+      const { status, json } = await call('POST', '/v1/widgets', { role: 'editor', body });
+      expect(status).toBe(400);
+      expect(json).toEqual({ statusCode: 400, error: 'Bad Request', message: `Request body contains a NUL character or an unpaired surrogate at ${path}` });
+    });
+
+    it('accepts paired surrogates (an emoji) and other control characters', async () => {
+      const { status, json } = await call('POST', '/v1/widgets', { role: 'editor', body: '{"name":"\\ud83d\\ude80 \\u0001","count":1}' });
+      expect(status).toBe(201);
+      expect(json?.name).toBe('\u{1F680} \u0001');
+    });
+
     it('answers 413 with JSON for a body over the limit', async () => {
       const { status, json, headers } = await call('POST', '/v1/widgets', { role: 'editor', body: { ...valid, name: 'x'.repeat(2048) } });
       expect(status).toBe(413);

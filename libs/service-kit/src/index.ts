@@ -30,6 +30,7 @@ export {
   type Page,
 } from './pagination/pagination';
 export { IsIanaTimeZone, ParseUuidPipe, UuidParam, isIanaTimeZone } from './validation/validators';
+export { unstorableTextPath } from './http/storable-text';
 export { runMigrations, MIGRATIONS_TABLE } from './migrations';
 export {
   PROJECTIONS_ADMIN,

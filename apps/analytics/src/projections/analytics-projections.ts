@@ -2,7 +2,8 @@ import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type
 import { ConflictError, NotFoundError, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { timeseriesProjection } from '../timeseries/timeseries.projection';
+import type { PartitionMaintainer } from '../timeseries/partition-maintainer';
+import { TIMESERIES, timeseriesProjection } from '../timeseries/timeseries.projection';
 import { entityOwnersProjection } from './entity-owners.projection';
 
 /** The service's read models: every one of them disposable, rebuilt from the events at will. */
@@ -12,7 +13,13 @@ export const analyticsReadModels = [timeseriesProjection, entityOwnersProjection
 export class AnalyticsProjections implements ProjectionsAdmin {
   private readonly runner: ProjectionRunner;
 
-  constructor(pool: Pool, store: PostgresEventStore, registry: Registry, onError: (projection: string, error: unknown) => void) {
+  constructor(
+    pool: Pool,
+    store: PostgresEventStore,
+    registry: Registry,
+    private readonly maintainer: PartitionMaintainer,
+    private readonly onError: (projection: string, error: unknown) => void,
+  ) {
     this.runner = new ProjectionRunner(pool, store, analyticsReadModels, { registry, onError });
   }
 
@@ -29,7 +36,9 @@ export class AnalyticsProjections implements ProjectionsAdmin {
   }
 
   /**
-   * Rebuilds a read model beside the live one and swaps it in.
+   * Rebuilds a read model beside the live one and swaps it in. A rebuilt `timeseries` holds every
+   * raw month it replayed, so retention is applied again right away rather than at the next
+   * maintenance run.
    * @throws NotFoundError for a name that is no projection of this service
    * @throws ConflictError for a rebuild of the same read model in progress
    */
@@ -37,12 +46,18 @@ export class AnalyticsProjections implements ProjectionsAdmin {
     if (!analyticsReadModels.some((projection) => projection.name === name)) {
       throw new NotFoundError(`no projection named ${name}; read models: ${analyticsReadModels.map((projection) => projection.name).join(', ')}`);
     }
+    let report: RebuildReport;
     try {
-      return await this.runner.rebuild(name);
+      report = await this.runner.rebuild(name);
     } catch (error) {
       if (error instanceof RebuildInProgressError) throw new ConflictError(error.message);
       throw error;
     }
+    if (name === TIMESERIES) {
+      // The rebuild is in place either way; a failed drop is the hourly maintenance run's to retry.
+      await this.maintainer.dropExpired().catch((error: unknown) => this.onError(name, error));
+    }
+    return report;
   }
 }
 

@@ -1,4 +1,4 @@
-import { METRICS, isMetric, type Metric } from '@lib/contracts';
+import { METRICS, isMetric, type EntityType, type Metric } from '@lib/contracts';
 import { ValidationError } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import {
@@ -98,7 +98,10 @@ export class TimeseriesQueries {
     const request = { ...asked, entityId: normalEntityId(asked.entityType, asked.entityId) };
     const { starts, end, previousCount, plan, statement } = planSeries(this.tables, request);
     const now = this.now().getTime();
-    if (plan.raw.length > 0) this.checkRawRetention(request.tz, plan.raw[0].from, now);
+    if (plan.raw.length > 0) {
+      checkRawEntity(request.tz, request.entityType);
+      this.checkRawRetention(request.tz, plan.raw[0].from, now);
+    }
     const { rows } = await this.pool.query<SeriesRow>(statement.text, statement.values);
     if (rows[0].foreign_owner) throw entityNotFound(request.entityType, request.entityId);
 
@@ -197,4 +200,17 @@ export class TimeseriesQueries {
         `${this.rawRetentionDays} days: the range (with the previous period, when compared) must start at or after ${new Date(retained).toISOString()}`,
     );
   }
+}
+
+/**
+ * Raw rows are kept for an observation's own entity alone, with activity under platform '': a
+ * campaign's or a platform's raw part would miss what reached it as an aggregate target (its
+ * activity metrics would read 0). Refused rather than answered wrong.
+ */
+function checkRawEntity(tz: string, entityType: EntityType): void {
+  if (entityType !== 'campaign' && entityType !== 'platform') return;
+  throw new ValidationError(
+    `${tz} is not a whole number of hours from UTC, so its buckets are computed from raw observations, which hold no ${entityType} totals: ` +
+      `${entityType} series are answered in time zones whose offsets from UTC are whole hours`,
+  );
 }

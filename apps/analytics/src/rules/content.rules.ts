@@ -7,7 +7,13 @@ export const CONTENT_RULES: SourceRuleTable = {
   service: 'content',
   owners: [{ eventType: 'PostDrafted', entityType: 'post', idPath: 'postId' }],
   activity: [
-    { eventType: 'PostDrafted', metric: 'posts_drafted', primary: { type: 'post', idPath: 'postId' }, targets: WORKSPACE_AND_CAMPAIGN, at: 'draftedAt' },
+    {
+      eventType: 'PostDrafted',
+      metric: 'posts_drafted',
+      primary: { type: 'post', idPath: 'postId' },
+      targets: [...WORKSPACE_AND_CAMPAIGN, { type: 'platform', idPath: 'variants[].platform' }],
+      at: 'draftedAt',
+    },
     {
       eventType: 'PostSubmittedForReview',
       metric: 'posts_submitted',

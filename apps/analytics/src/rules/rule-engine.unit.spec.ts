@@ -105,7 +105,11 @@ describe('RuleEngine over CONTENT_RULES', () => {
   it('leaves the campaign out when the post has none', () => {
     const [increment] = engine.incrementsOf(envelope('PostDrafted', { ...drafted, campaignId: null }));
     expect(increment).toMatchObject({ metric: 'posts_drafted', entityId: POST, at: new Date(drafted.draftedAt) });
-    expect(increment.targets).toEqual([{ entityType: 'workspace', entityId: WORKSPACE }]);
+    expect(increment.targets).toEqual([
+      { entityType: 'workspace', entityId: WORKSPACE },
+      { entityType: 'platform', entityId: 'linkedin' },
+      { entityType: 'platform', entityId: 'x' },
+    ]);
   });
 
   it('fans out over the platforms of a submission and the failed platforms of a failure', () => {

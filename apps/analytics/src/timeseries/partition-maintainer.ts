@@ -1,7 +1,7 @@
-import { inTransaction, qualified } from '@lib/event-store';
+import { inTransaction, qualified, rebuildLockKey } from '@lib/event-store';
 import type { Pool, PoolClient } from 'pg';
 import { addMonths, ensureMonthlyPartitions, monthOfPartition, monthStartOf, partitionCache } from './partitions';
-import { METRIC_BASELINES, METRIC_OBSERVATIONS, METRIC_ROLLUPS_DAILY, METRIC_ROLLUPS_HOURLY, TRACKED_EVENTS } from './timeseries.projection';
+import { METRIC_BASELINES, METRIC_OBSERVATIONS, METRIC_ROLLUPS_DAILY, METRIC_ROLLUPS_HOURLY, TIMESERIES, TRACKED_EVENTS } from './timeseries.projection';
 
 export interface PartitionMaintainerOptions {
   pool: Pool;
@@ -41,7 +41,8 @@ const LOCK_TIMEOUT_MS = 5_000;
  * drops raw months past retention, keeping the last snapshot of each cumulative series they held
  * as its baseline first, so a later snapshot still finds its predecessor. One instance at a time:
  * every step takes the same transaction-level advisory lock, and a run stops at the first step it
- * cannot take it for.
+ * cannot take it for. Nothing is dropped while `timeseries` is being rebuilt: the rebuild reads the
+ * live baselines, which a drop moves.
  */
 export class PartitionMaintainer {
   private readonly rawRetentionDays: number;
@@ -49,6 +50,7 @@ export class PartitionMaintainer {
   private readonly intervalMs: number;
   private readonly now: () => Date;
   private readonly lockKey: string;
+  private readonly rebuildKey: string;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = true;
@@ -59,6 +61,7 @@ export class PartitionMaintainer {
     this.intervalMs = options.intervalMs ?? 3_600_000;
     this.now = options.now ?? (() => new Date());
     this.lockKey = `partition-maintainer:${options.schema}`;
+    this.rebuildKey = rebuildLockKey(options.schema, TIMESERIES);
   }
 
   /** Runs once now (so the months ahead exist before traffic), then every interval. */
@@ -84,13 +87,26 @@ export class PartitionMaintainer {
       return true;
     });
     if (created === null) return { ran: false, dropped: [] };
+    // The months ahead are done: this run did its part even if the drops were left to another.
+    return { ...(await this.dropExpired()), ran: true };
+  }
 
+  /**
+   * Drops the raw months past retention (after a rebuild, which brings them back). Stops, leaving
+   * the rest for the next run, when another instance holds the maintainer's lock or `timeseries`
+   * is being rebuilt.
+   */
+  async dropExpired(): Promise<MaintenanceReport> {
     const cutoff = this.now().getTime() - this.rawRetentionDays * DAY_MS;
     const dropped: string[] = [];
+    let stepped = false;
     for (const table of RAW_TABLES) {
       for (const { name, month } of await this.partitionsOf(table)) {
         if (addMonths(month, 1).getTime() > cutoff) continue;
         const gone = await this.step(async (client) => {
+          // Held to the end of this transaction, so no rebuild starts mid-drop either.
+          const rebuild = await client.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS free', [this.rebuildKey]);
+          if (!rebuild.rows[0].free) return 'rebuilding' as const;
           // Listed before the lock was taken: another instance may have dropped it since.
           const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [qualified(this.options.schema, name)]);
           if (!rows[0].exists) return false;
@@ -98,7 +114,9 @@ export class PartitionMaintainer {
           await client.query(`DROP TABLE ${qualified(this.options.schema, name)}`);
           return true;
         });
-        if (gone === null) return { ran: true, dropped };
+        if (gone === null) return { ran: stepped, dropped };
+        stepped = true;
+        if (gone === 'rebuilding') return { ran: true, dropped };
         if (!gone) continue;
         partitionCache.forgetMonth(this.options.schema, table, month);
         dropped.push(name);

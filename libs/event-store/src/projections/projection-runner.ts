@@ -36,6 +36,14 @@ export class RebuildInProgressError extends Error {
   }
 }
 
+/**
+ * The key of the session advisory lock a rebuild of `projection` holds (one rebuild at a time);
+ * whatever must not change under a rebuild takes it too (`hashtext(key)`).
+ */
+export function rebuildLockKey(schema: string, projection: string): string {
+  return `${schema}.${projection}${SHADOW}`;
+}
+
 export interface RebuildReport {
   name: string;
   events: number;
@@ -154,7 +162,7 @@ export class ProjectionRunner {
     const [projection] = this.select(name);
     // One rebuild of a projection at a time across every instance: they would share shadow tables.
     const lock = await this.pool.connect();
-    const key = `${this.store.schema}.${projection.name}${SHADOW}`;
+    const key = rebuildLockKey(this.store.schema, projection.name);
     try {
       const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
       if (!rows[0].locked) throw new RebuildInProgressError(projection.name);

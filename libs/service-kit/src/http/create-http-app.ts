@@ -10,6 +10,7 @@ import { HttpMetrics } from '../metrics/metrics';
 import { MESSAGE_TRANSPORTS } from '../service-kit.module';
 import { correlationIdMiddleware } from './correlation-id';
 import { HttpErrorFilter } from './http-error.filter';
+import { storableTextMiddleware } from './storable-text';
 import { StrictValidationPipe } from './validation.pipe';
 import { UndeclaredQueryInterceptor } from './undeclared-query.interceptor';
 
@@ -58,7 +59,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
 /**
  * The app-level half of the setup (the module-level half is ServiceKitModule), in order:
  * correlation id and metrics first so they see every request, then the JSON body parser with its
- * limit, the /v1 prefix, validation, error mapping and the OpenAPI document at /docs.
+ * limit and the refusal of text PostgreSQL cannot store, the /v1 prefix, validation, error mapping and the OpenAPI document at /docs.
  */
 function configureHttpApp(app: NestExpressApplication, options: HttpAppOptions = {}): void {
   const config = app.get(ServiceConfig);
@@ -67,6 +68,7 @@ function configureHttpApp(app: NestExpressApplication, options: HttpAppOptions =
   app.use(correlationIdMiddleware);
   app.use(app.get(HttpMetrics).middleware);
   app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
+  app.use(storableTextMiddleware);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalInterceptors(new UndeclaredQueryInterceptor());

@@ -8,8 +8,9 @@ import { ConcurrencyError } from '@lib/event-store';
 import { eventually, freePort, PrivateNatsServer, TEST_DATABASE_URL } from '@lib/testing';
 import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
 import { CorrelationId } from './http/correlation-id';
-import { createHttpApp } from './http/create-http-app';
+import { createHttpApp, SOCKET_IDLE_TIMEOUT_MS } from './http/create-http-app';
 import { DomainRuleError, NotFoundError, PreconditionFailedError } from './http/errors';
 import { IfMatchVersion } from './http/if-match';
 import { decodeCursor, encodeCursor, PageOf, PageQuery, toPage, type Page } from './pagination/pagination';
@@ -219,6 +220,13 @@ describe('createHttpApp', () => {
       expect(status).toBe(400);
       expect(json?.message).toBe('id must be a UUID');
     });
+  });
+
+  it('lets a long upload run past the default 5-minute request limit, cutting only sockets idle for 2 minutes', () => {
+    const server = app.getHttpServer() as HttpServer;
+    expect(server.requestTimeout).toBe(0);
+    expect(server.timeout).toBe(SOCKET_IDLE_TIMEOUT_MS);
+    expect(SOCKET_IDLE_TIMEOUT_MS).toBe(120_000);
   });
 
   it('provides the validated config, typed and through ConfigService', () => {

@@ -1,5 +1,6 @@
 import { RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -23,6 +24,8 @@ export interface HttpAppOptions {
 }
 
 export const API_PREFIX = 'v1';
+/** A socket that sends or receives nothing this long is closed. */
+export const SOCKET_IDLE_TIMEOUT_MS = 120_000;
 /**
  * Operational endpoints stay outside /v1: probes and scrapers do not follow API versions. By
  * method, so that an API route of the same name (analytics' POST /v1/metrics) keeps its prefix.
@@ -65,6 +68,11 @@ function configureHttpApp(app: NestExpressApplication, options: HttpAppOptions =
   const config = app.get(ServiceConfig);
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  const server = app.getHttpServer() as Server;
+  // A 1 GiB upload on an ordinary link outlasts Node's 5-minute limit on a whole request; a
+  // stalled client is still cut, by the idle limit on its socket.
+  server.requestTimeout = 0;
+  server.timeout = SOCKET_IDLE_TIMEOUT_MS;
   app.use(correlationIdMiddleware);
   app.use(app.get(HttpMetrics).middleware);
   app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });

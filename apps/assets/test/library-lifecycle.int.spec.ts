@@ -1,3 +1,4 @@
+import { SOURCE_STREAM_TYPE, postStreamId, sourceStreamId, type SourceEventReceivedData } from '@lib/contracts';
 import { START, qualified, type ProjectionContext } from '@lib/event-store';
 import { DomainRuleError, NotFoundError, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +16,41 @@ async function readModels(db: AssetsTestDatabase): Promise<Record<string, unknow
     collections: await db.rows('collections', 'collection_id'),
     media_usage: await db.rows('media_usage', 'workspace_id, post_id, item_id'),
   };
+}
+
+/** Rebuilds every projection beside the live one and swaps it in; answers the tables before and after. */
+async function rebuildAll(db: AssetsTestDatabase): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]> }> {
+  await db.settle();
+  const live = await readModels(db);
+  const projections = new AssetsProjections(db.pool, db.store, new Registry(), () => undefined);
+  for (const { name } of await projections.status()) expect(await projections.rebuild(name)).toMatchObject({ name, swapped: true });
+  return { live, rebuilt: await readModels(db) };
+}
+
+/** A post of content's attaching the item, as the assets-media-usage consumer records it. */
+async function attachToPost(db: AssetsTestDatabase, workspaceId: string, postId: string, itemId: string): Promise<void> {
+  const attachedAt = new Date().toISOString();
+  const received: SourceEventReceivedData = {
+    source: {
+      service: 'content',
+      id: randomUUID(),
+      type: 'PostMediaAttached',
+      schemaVersion: 1,
+      streamType: 'post',
+      streamId: postStreamId(postId),
+      version: 1,
+      position: 1,
+      occurredAt: attachedAt,
+      workspaceId,
+      actorId: 'user-1',
+      data: { postId, campaignId: null, assetId: itemId, position: 0, attachedBy: 'user-1', attachedAt },
+    },
+  };
+  await db.store.appendToStream(sourceStreamId('content', postStreamId(postId)), [{ type: 'SourceEventReceived', data: received }], {
+    streamType: SOURCE_STREAM_TYPE,
+    expectedVersion: 'any',
+    metadata: { workspaceId, actorId: null, correlationId: randomUUID(), causationId: null },
+  });
 }
 
 describe('an asset from upload to the library, organised, and removed', () => {
@@ -84,6 +120,19 @@ describe('an asset from upload to the library, organised, and removed', () => {
     await db.settle();
     expect((await db.library.list(me)).items.map((i) => i.collectionName)).toEqual(['Cold', 'Cold', 'Cold']);
 
+    // Used by posts, while in a collection with a cover: a rebuild then reproduces every row, not just the counts.
+    await attachToPost(db, workspaceId, randomUUID(), foxItem.id);
+    await attachToPost(db, workspaceId, randomUUID(), foxItem.id);
+    await attachToPost(db, workspaceId, randomUUID(), owlItem.id);
+    await db.settle();
+    expect((await db.library.get(me, foxItem.id)).usageCount).toBe(2);
+    const { live, rebuilt } = await rebuildAll(db);
+    expect(live.collections).toEqual([expect.objectContaining({ collection_id: foxes.id, item_count: 3, cover_item_id: wavesItem.id })]);
+    expect(live.media_usage).toHaveLength(3);
+    expect(live.library_items.map((row) => (row as { usage_count: number }).usage_count).sort()).toEqual([0, 1, 2]);
+    expect(live.staging_assets).toHaveLength(3);
+    expect(rebuilt).toEqual(live);
+
     // Filters: collection, tag, favourite, type, free text; sorted by title; paged.
     const ids = async (query: Parameters<typeof db.library.list>[1]) => (await db.library.list(me, query)).items.map((i) => i.id);
     expect(await ids({ collectionId: foxes.id })).toEqual([wavesItem.id, owlItem.id, foxItem.id]);
@@ -135,18 +184,16 @@ describe('an asset from upload to the library, organised, and removed', () => {
 
   it('rebuilds every projection from the events into tables equal to the live ones', async () => {
     await db.settle();
-    const live = await readModels(db);
-    expect(live.library_items).toHaveLength(2);
-    expect(live.staging_assets).toHaveLength(2);
-    expect(live.collections).toHaveLength(1);
     const projections = new AssetsProjections(db.pool, db.store, new Registry(), () => undefined);
-    const statuses = await projections.status();
-    expect(statuses.map((status) => [status.name, status.kind, status.rebuildable, status.lagEvents])).toEqual([
+    expect((await projections.status()).map((status) => [status.name, status.kind, status.rebuildable, status.lagEvents])).toEqual([
       ['library_views', 'read-model', true, 0],
       ['staging', 'read-model', true, 0],
     ]);
-    for (const { name } of statuses) expect(await projections.rebuild(name)).toMatchObject({ name, swapped: true });
-    expect(await readModels(db)).toEqual(live);
+    const { live, rebuilt } = await rebuildAll(db);
+    expect(live.library_items).toHaveLength(2);
+    expect(live.staging_assets).toHaveLength(2);
+    expect(live.collections).toHaveLength(1);
+    expect(rebuilt).toEqual(live);
     await expect(projections.rebuild('post_summaries')).rejects.toBeInstanceOf(NotFoundError);
   }, STEPWISE_TEST_TIMEOUT_MS);
 

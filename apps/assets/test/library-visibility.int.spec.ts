@@ -79,4 +79,17 @@ describe('who sees and writes what in the assets service', () => {
     expect(await db.staging.get(owner, stagedId)).toMatchObject({ id: stagedId });
     expect(await db.collections.getCollection(owner, collectionId)).toMatchObject({ name: 'Foxes', version: 1 });
   });
+
+  it("shows an item's collection to its owner only: collections are private", async () => {
+    for (const id of [items.unlisted, items.public]) await db.library.move(owner, id, collectionId);
+    await db.settle();
+    const inFoxes = { collectionId, collectionName: 'Foxes' };
+    const hidden = { collectionId: null, collectionName: null };
+    expect(await db.library.get(owner, items.unlisted)).toMatchObject(inFoxes);
+    expect((await db.library.list(owner, { scope: 'workspace' })).items).toEqual([expect.objectContaining({ id: items.public, ...inFoxes })]);
+    expect(await db.library.get(colleague, items.unlisted)).toMatchObject(hidden);
+    expect(await db.library.get(viewer, items.public)).toMatchObject(hidden);
+    expect((await db.library.list(colleague, { scope: 'workspace' })).items).toEqual([expect.objectContaining({ id: items.public, ...hidden })]);
+    expect((await db.library.list(colleague, { scope: 'workspace', sort: 'title' })).items).toEqual([expect.objectContaining({ id: items.public, ...hidden })]);
+  }, STEPWISE_TEST_TIMEOUT_MS);
 });

@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { asApplicationErrors } from '../application-errors';
 import { collectionCommandHandler, type CollectionCommandHandler } from '../assets-event-store';
 import type { Clock } from '../clock';
+import { isCursorInstant } from '../list-cursor';
 import { isUuid, requireOwnCollection, type Collection, type CollectionCommand, type Actor } from '../domain';
 import type { LibraryService } from '../library/library.service';
 import { pageLimit } from '../page-limit';
@@ -216,5 +217,5 @@ function rowView(row: CollectionRow): CollectionSummaryView {
 
 function isListCursor(value: unknown): value is ListCursor {
   const cursor = value as Partial<ListCursor> | null;
-  return typeof cursor === 'object' && cursor !== null && typeof cursor.createdAt === 'string' && !Number.isNaN(Date.parse(cursor.createdAt)) && isUuid(cursor.id);
+  return typeof cursor === 'object' && cursor !== null && isCursorInstant(cursor.createdAt) && isUuid(cursor.id);
 }

@@ -1,3 +1,4 @@
+import { unstorableTextPath } from '@lib/service-kit';
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 
@@ -55,6 +56,24 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) => typeof value === 'string' && value.trim().length > 0,
         defaultMessage: (args) => `${args?.property ?? 'value'} must not be blank`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * No U+0000 and no lone surrogate in any string of the value (object keys included), which
+ * PostgreSQL would refuse as a 500 when the event is stored. For multipart fields: a JSON body
+ * is checked as a whole before it reaches a DTO.
+ */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStorableText',
+      validator: {
+        validate: (value: unknown) => unstorableTextPath(value) === null,
+        defaultMessage: (args) => `${args?.property ?? 'value'} must not contain U+0000 or unpaired surrogates`,
       },
     },
     options,

@@ -17,6 +17,7 @@ import { pageLimit } from '../page-limit';
 import { LIBRARY_ITEMS } from '../projections/library-views.projection';
 import { domainActor, eventMetadata, type RequestContext } from '../request-context';
 import type { BlobReferences } from '../staging/blob-references';
+import { isCursorInstant, isCursorText } from '../list-cursor';
 import { libraryItemView, type LibraryItemSummaryView, type LibraryItemView } from './library-item.views';
 
 /** What a client may give when saving a staged asset; all optional. */
@@ -196,7 +197,7 @@ export class LibraryService {
       [itemId.toLowerCase(), context.actor.workspaceId, context.actor.userId],
     );
     if (result.rows.length === 0) throw new NotFoundError('library item not found');
-    return rowView(result.rows[0]);
+    return rowView(result.rows[0], context.actor.userId);
   }
 
   /** The caller's items, or the workspace's public ones, filtered, newest first or by title. */
@@ -246,7 +247,7 @@ export class LibraryService {
     const page = toPage(result.rows, limit, (last): ListCursor =>
       sort === 'newest' ? { sort, createdAt: last.created_at.toISOString(), id: last.item_id } : { sort, titleKey: last.title_key, id: last.item_id },
     );
-    return { items: page.items.map(rowView), nextCursor: page.nextCursor };
+    return { items: page.items.map((row) => rowView(row, context.actor.userId)), nextCursor: page.nextCursor };
   }
 
   /** The collection an item goes to, as its stream says it is now (the decider checks it). */
@@ -286,7 +287,9 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   return value as T;
 }
 
-function rowView(row: ItemRow): LibraryItemSummaryView {
+/** As `callerId` may see the row: collections are private to their owner, so another user sees none. */
+function rowView(row: ItemRow, callerId: string): LibraryItemSummaryView {
+  const own = row.user_id === callerId;
   return {
     id: row.item_id,
     version: Number(row.version),
@@ -304,8 +307,8 @@ function rowView(row: ItemRow): LibraryItemSummaryView {
     tags: row.tags,
     favorite: row.favorite,
     visibility: row.visibility,
-    collectionId: row.collection_id,
-    collectionName: row.collection_name,
+    collectionId: own ? row.collection_id : null,
+    collectionName: own ? row.collection_name : null,
     usageCount: row.usage_count,
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
@@ -316,6 +319,6 @@ function rowView(row: ItemRow): LibraryItemSummaryView {
 function isListCursor(value: unknown): value is ListCursor {
   const cursor = value as Record<string, unknown> | null;
   if (typeof cursor !== 'object' || cursor === null || !isUuid(cursor.id)) return false;
-  if (cursor.sort === 'newest') return typeof cursor.createdAt === 'string' && !Number.isNaN(Date.parse(cursor.createdAt));
-  return cursor.sort === 'title' && typeof cursor.titleKey === 'string';
+  if (cursor.sort === 'newest') return isCursorInstant(cursor.createdAt);
+  return cursor.sort === 'title' && isCursorText(cursor.titleKey);
 }

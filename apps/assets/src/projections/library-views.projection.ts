@@ -14,9 +14,11 @@ type LibraryViewEvent = LibraryItemEvent | CollectionEvent | SourceEventReceived
  * `library_items` (each item with its collection's name and its usage), `collections` (each
  * with its item count and cover) and `media_usage` (which posts use which item).
  *
- * Events of an item or a collection are applied only over an older row version, so applying one
- * twice changes nothing; counts move only with a row that actually changed. A collection
- * deleted (or never seen) leaves its items in no collection.
+ * The runner's checkpoint applies each event once. Beyond that, updates, moves and deletions of
+ * an item or a collection apply only over an older row version, and a save or creation inserts
+ * only where no row is (ON CONFLICT DO NOTHING): no version check, so a save replayed after its
+ * item's removal would bring the row back. Counts move only with a row that actually changed. A
+ * collection deleted (or never seen) leaves its items in no collection.
  */
 export const libraryViewsProjection: Projection = {
   name: LIBRARY_VIEWS,

@@ -9,7 +9,9 @@ type StagingEvent = WorkspaceAssetEvent | LibraryItemSaved | LibraryItemRemoved;
 /**
  * The staged assets still live, for the staging list and the expiry sweep: a row goes when its
  * asset expires or is discarded. `saved_item_id` is the library item saved from it, while that
- * item exists. An asset's own events are applied only over an older row version.
+ * item exists. The runner's checkpoint applies each event once; beyond that, an asset's expiry or
+ * discard deletes only an older row version, and its addition inserts only where no row is
+ * (ON CONFLICT DO NOTHING, no version check).
  */
 export const stagingProjection: Projection = {
   name: STAGING,

@@ -6,6 +6,7 @@ import { asApplicationErrors } from '../application-errors';
 import { workspaceAssetCommandHandler, type WorkspaceAssetCommandHandler } from '../assets-event-store';
 import type { Clock } from '../clock';
 import { isUuid, stagedAssetId, workspaceAssetExists, type GenerationInput } from '../domain';
+import { isCursorInstant } from '../list-cursor';
 import { pageLimit } from '../page-limit';
 import { STAGING_ASSETS } from '../projections/staging.projection';
 import { domainActor, eventMetadata, type RequestContext } from '../request-context';
@@ -187,5 +188,5 @@ function rowView(row: StagingRow): StagedAssetSummaryView {
 
 function isListCursor(value: unknown): value is ListCursor {
   const cursor = value as Partial<ListCursor> | null;
-  return typeof cursor === 'object' && cursor !== null && typeof cursor.expiresAt === 'string' && !Number.isNaN(Date.parse(cursor.expiresAt)) && isUuid(cursor.id);
+  return typeof cursor === 'object' && cursor !== null && isCursorInstant(cursor.expiresAt) && isUuid(cursor.id);
 }

@@ -3,7 +3,7 @@ import { ASSET_MIME_TYPES, ASSET_TYPES, type AssetMimeType, type AssetType, type
 import { IsInt, IsNumber, IsPositive, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { MAX_ASSET_INDEX, MAX_DURATION_SECONDS, MODEL_MAX_LENGTH, SETTINGS_MAX_BYTES } from '../../domain';
 import type { StagedAssetSummaryView, StagedAssetView } from '../../staging/staged-asset.views';
-import { DecimalText, IntegerText, IsJsonObject, IsNotBlank, IsOmittable, JsonText, LowerCased } from '../dto-validators';
+import { DecimalText, IntegerText, IsJsonObject, IsNotBlank, IsOmittable, IsStorableText, JsonText, LowerCased } from '../dto-validators';
 
 /** Tighter than the domain's own limit: a generation prompt is a few hundred words at most. */
 export const UPLOAD_PROMPT_MAX_LENGTH = 4000;
@@ -37,18 +37,21 @@ export class UploadStagedAssetFieldsDto {
   @IsString()
   @IsNotBlank()
   @MaxLength(UPLOAD_PROMPT_MAX_LENGTH)
+  @IsStorableText()
   prompt!: string;
 
   @ApiProperty({ minLength: 1, maxLength: MODEL_MAX_LENGTH, example: 'flux-1-dev' })
   @IsString()
   @IsNotBlank()
   @MaxLength(MODEL_MAX_LENGTH)
+  @IsStorableText()
   model!: string;
 
   @ApiPropertyOptional({ description: `The generation settings as a JSON object (text), at most ${SETTINGS_MAX_BYTES} bytes`, example: '{"steps":28}' })
   @IsOmittable()
   @JsonText()
   @IsJsonObject(SETTINGS_MAX_BYTES)
+  @IsStorableText()
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: MAX_DURATION_SECONDS, description: 'Videos only; omitted: as the file says' })

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { CONTENDERS, SCENARIOS, loadConfig, type BenchConfig, type ContenderName, type ScenarioName } from './config';
 import { CEILING_DEFINITION } from './contenders';
-import { durabilityProblem, readDurability } from './durability';
+import { durabilityProblem, readDurability } from '../shared/durability';
+import { serverSettings } from '../shared/server-settings';
 import { renderTable, summarize } from './report';
 import type { RunResult, WorkerJob, WorkerMessage } from './worker';
 
@@ -38,15 +39,11 @@ async function connect(url: string): Promise<Client> {
   return client;
 }
 
-async function serverSettings(db: Client): Promise<Record<string, string>> {
-  const { rows } = await db.query<{ name: string; setting: string; unit: string | null }>(
-    `SELECT name, setting, unit FROM pg_settings WHERE name IN
-      ('server_version', 'synchronous_commit', 'fsync', 'full_page_writes', 'wal_sync_method', 'commit_delay',
-       'commit_siblings', 'wal_level', 'shared_buffers', 'max_wal_size', 'wal_compression', 'max_connections')
-     ORDER BY name`,
-  );
-  return Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} (${r.unit})` : r.setting]));
-}
+/** What the figures depend on besides the code. */
+const SERVER_SETTINGS = [
+  'server_version', 'synchronous_commit', 'fsync', 'full_page_writes', 'wal_sync_method', 'commit_delay',
+  'commit_siblings', 'wal_level', 'shared_buffers', 'max_wal_size', 'wal_compression', 'max_connections',
+];
 
 /** Emmett's "create function if not exists" guards look at pg_proc in every schema: with another Emmett in this database, use a dedicated one. */
 async function placeEmmett(db: Client, url: string): Promise<Placement> {
@@ -144,7 +141,7 @@ async function main(): Promise<number> {
       console.error(`Refusing to run: ${problem}. The comparison is only meaningful with durable commits.`);
       return 2;
     }
-    const settings = await serverSettings(db);
+    const settings = await serverSettings(db, SERVER_SETTINGS);
     placement = await placeEmmett(db, config.databaseUrl);
     log();
     for (const line of describeLayout(config)) log(line);

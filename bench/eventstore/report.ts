@@ -1,5 +1,6 @@
 import { CONTENDERS, SCENARIOS, TARGETS, type ContenderName, type ScenarioName } from './config';
-import { median, round } from './stats';
+import { median, round } from '../shared/stats';
+import { formatTable } from '../shared/table';
 import type { RunResult } from './worker';
 
 export interface Figure {
@@ -118,8 +119,5 @@ export function renderTable(summary: Summary): string {
       result,
     ]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 7 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ');
-  const rule = widths.map((w) => '-'.repeat(w)).join('-+-');
-  return [line(header), rule, ...rows.map(line)].join('\n');
+  return formatTable(header, rows, (i) => i >= 2 && i <= 7);
 }

@@ -7,8 +7,8 @@ import { Client } from 'pg';
 import type { BenchConfig, ContenderName, ScenarioName } from './config';
 import { createContender, type RowCheck } from './contenders';
 import { drive } from './driver';
-import { durabilityProblem, readDurability, type Durability } from './durability';
-import { percentile, round } from './stats';
+import { durabilityProblem, readDurability, type Durability } from '../shared/durability';
+import { percentile, round } from '../shared/stats';
 import { appendsIn, buildWorkload } from './workload';
 
 export interface WorkerJob {

@@ -77,6 +77,7 @@ export class AssetsRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await this.expiryLoop.stop();
     await this.projections.stop();
     await this.relay.stop();
+    this.storage.close();
   }
 
   /** Blobs nothing holds, and temp files of uploads cut off by a crash, past the grace period. */

@@ -60,6 +60,9 @@ export interface BlobStorage {
 
   /** Rejects when the store cannot be used (directory not writable, bucket unreachable). */
   health(): Promise<void>;
+
+  /** Releases what the driver holds open (the S3 client's connections), at shutdown. */
+  close(): void;
 }
 
 export class BlobNotFoundError extends Error {

@@ -111,6 +111,9 @@ export class LocalBlobStorage implements BlobStorage {
     }
   }
 
+  /** Nothing stays open between calls: every file is opened and closed by the call that needs it. */
+  close(): void {}
+
   async health(): Promise<void> {
     await access(this.blobsDir, constants.W_OK);
     await access(this.tempDir, constants.W_OK);

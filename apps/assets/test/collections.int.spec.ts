@@ -1,5 +1,9 @@
+import { ConcurrencyError } from '@lib/event-store';
 import { NotFoundError, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
+import { CollectionsService } from '../src/collections/collections.service';
+import { LibraryService } from '../src/library/library.service';
+import type { RequestContext } from '../src/request-context';
 import { STEPWISE_TEST_TIMEOUT_MS, assetsTestDatabase, generatedAsset, requestContext, type AssetsTestDatabase } from './assets-test-kit';
 
 describe('collections', () => {
@@ -50,6 +54,24 @@ describe('collections', () => {
     expect(await db.collections.getCollection(me, other.id)).toMatchObject({ itemCount: 2, coverItemId: a });
     expect(await db.library.get(me, a)).toMatchObject({ collectionId: other.id, collectionName: 'Other' });
   }, STEPWISE_TEST_TIMEOUT_MS);
+
+  it("answers a conflict that outlasted the retries as that id's 409, and goes on with the rest", async () => {
+    const box = await db.collections.createCollection(me, { name: 'Box' });
+    const [a, contended, c] = [await saveNew(), await saveNew(), await saveNew()];
+    // The command handler gives up on a stream that keeps changing with a ConcurrencyError; here one item always does.
+    class ContendedLibrary extends LibraryService {
+      override move(context: RequestContext, itemId: string, collectionId: string | null): ReturnType<LibraryService['move']> {
+        if (itemId === contended) return Promise.reject(new ConcurrencyError(`library-item-${itemId}`, 3, 4));
+        return super.move(context, itemId, collectionId);
+      }
+    }
+    const collections = new CollectionsService(db.pool, db.store, db.clock.now, new ContendedLibrary(db.pool, db.store, db.clock.now, db.blobs));
+    expect(await collections.setCollectionItems(me, box.id, [a, contended, c])).toEqual([
+      { id: a, status: 'success' },
+      { id: contended, status: 'error', error: { statusCode: 409, message: `item ${contended} kept changing meanwhile; try again` } },
+      { id: c, status: 'success' },
+    ]);
+  });
 
   it("answers each id on its own: another user's items, unknown and malformed ids fail alone", async () => {
     const mine = await db.collections.createCollection(me, { name: 'Mine', description: 'only mine' });

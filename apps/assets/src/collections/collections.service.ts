@@ -1,5 +1,5 @@
 import { collectionStreamId } from '@lib/contracts';
-import { qualified, type PostgresEventStore } from '@lib/event-store';
+import { ConcurrencyError, type PostgresEventStore, qualified } from '@lib/event-store';
 import { DomainError, NotFoundError, ValidationError, decodeCursor, toPage, type Page } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -131,7 +131,13 @@ export class CollectionsService {
         await this.library.move(context, id, collectionId);
         results.push({ id, status: 'success' });
       } catch (error) {
-        // Only what would have been answered as a 4xx is one id's failure; anything else is the request's.
+        // What would have been a 4xx on its own is one id's failure: a refusal, or a conflict that
+        // outlasted the retries (409). Anything else (the database gone) fails the request, and
+        // the ids before it stay done, as each was its own command.
+        if (error instanceof ConcurrencyError) {
+          results.push({ id, status: 'error', error: { statusCode: 409, message: `item ${id} kept changing meanwhile; try again` } });
+          continue;
+        }
         if (!(error instanceof DomainError)) throw error;
         results.push({ id, status: 'error', error: { statusCode: error.statusCode, message: error.message } });
       }

@@ -33,6 +33,8 @@ import { PartitionMaintainer } from './timeseries/partition-maintainer';
 export interface AnalyticsModuleOptions {
   /** Read instead of process.env; tests give each app its own schema and NATS. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The service's time; tests move it to see what is late or in the future. Default the system's. */
+  readonly clock?: Clock;
 }
 
 /** Only batches are integration events; a SourceEventReceived is another service's event again. */
@@ -55,7 +57,7 @@ export class AnalyticsModule {
       ],
       controllers: [IngestionController, QueriesController, ProjectionsAdminController, SourceEventsConsumer],
       providers: [
-        { provide: CLOCK, useValue: systemClock },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
         {
           provide: ANALYTICS_EVENT_STORE,
           useFactory: (pool: Pool, config: AnalyticsConfig) => createAnalyticsEventStore(pool, config.DATABASE_SCHEMA),

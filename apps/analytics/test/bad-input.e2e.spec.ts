@@ -297,6 +297,8 @@ const ROUTE_REFUSALS: BadRequest[] = [
   // GET /v1/top.
   { name: 'GET /v1/top: nothing', method: 'GET', url: '/v1/top', status: 400, message: /metric must be one of.*entityType must be one of.*from must be.*to must be/, fields: ['metric', 'entityType', 'from', 'to'] },
   { name: 'GET /v1/top: a limit that is not a number', method: 'GET', url: `/v1/top?metric=likes&entityType=post&from=${FROM}&to=${TO}&limit=ten`, status: 400, message: /limit must be an integer number/, fields: ['limit'] },
+  { name: 'GET /v1/top: a limit in exponent notation', method: 'GET', url: `/v1/top?metric=likes&entityType=post&from=${FROM}&to=${TO}&limit=1e1`, status: 400, message: /limit must be an integer number/, fields: ['limit'] },
+  { name: 'GET /v1/top: a limit in hexadecimal', method: 'GET', url: `/v1/top?metric=likes&entityType=post&from=${FROM}&to=${TO}&limit=0x10`, status: 400, message: /limit must be an integer number/, fields: ['limit'] },
   { name: 'GET /v1/top: a limit over 100', method: 'GET', url: `/v1/top?metric=likes&entityType=post&from=${FROM}&to=${TO}&limit=101`, status: 400, message: /limit must not be greater than 100/, fields: ['limit'] },
   { name: 'GET /v1/top: a list of metrics', method: 'GET', url: `/v1/top?metric=likes,reach&entityType=post&from=${FROM}&to=${TO}`, status: 400, message: /metric must be one of the following values/, fields: ['metric'] },
   { name: 'GET /v1/top: from after to', method: 'GET', url: `/v1/top?metric=likes&entityType=post&from=${TO}&to=${FROM}`, status: 400, message: /^"from must be before to"$/ },
@@ -310,6 +312,7 @@ const ROUTE_REFUSALS: BadRequest[] = [
 
   // GET /v1/realtime.
   { name: 'GET /v1/realtime: minutes that are not a number', method: 'GET', url: '/v1/realtime?minutes=ten', status: 400, message: /minutes must be an integer number/, fields: ['minutes'] },
+  { name: 'GET /v1/realtime: minutes with a fraction', method: 'GET', url: '/v1/realtime?minutes=1.5', status: 400, message: /minutes must be an integer number/, fields: ['minutes'] },
   { name: 'GET /v1/realtime: over an hour', method: 'GET', url: '/v1/realtime?minutes=61', status: 400, message: /minutes must not be greater than 60/, fields: ['minutes'] },
   { name: 'GET /v1/realtime: no minutes', method: 'GET', url: '/v1/realtime?minutes=0', status: 400, message: /minutes must not be less than 1/, fields: ['minutes'] },
 

@@ -30,9 +30,11 @@ interface StoredEvent {
 describe('ingestion over HTTP', () => {
   let api: HttpTestApp;
   let nats: NatsConnection;
+  /** How far the service's clock runs ahead of the test's; a test that moves it puts it back. */
+  let clockAheadMs = 0;
 
   beforeAll(async () => {
-    api = await HttpTestApp.start((env) => AnalyticsModule.forRoot({ env }), { schemaPrefix: 'analytics_e2e' });
+    api = await HttpTestApp.start((env) => AnalyticsModule.forRoot({ env, clock: () => new Date(Date.now() + clockAheadMs) }), { schemaPrefix: 'analytics_e2e' });
     nats = await connectNats({ servers: api.nats.url, name: 'ingestion-e2e' });
   });
   afterAll(async () => {
@@ -108,6 +110,36 @@ describe('ingestion over HTTP', () => {
     const other = await api.call('POST', '/v1/metrics', { role: 'editor', body: { batchId, observations: [{ ...observation, value: 1001 }] } });
     expect(other.status).toBe(409);
     expect(other.json.message).toContain(batchId);
+    expect(await api.eventCount()).toBe(before);
+  });
+
+  it('answers a batch resent after the lateness window moved past it 200 duplicate (409 for other content), refusing only new batches', async () => {
+    const metrics = {
+      batchId: `sync-${randomUUID()}`,
+      observations: [{ entityType: 'account', entityId: 'late@x', platform: 'x', metric: 'followers', value: 40, observedAt: hoursAgo(29 * 24) }],
+    };
+    const events = { batchId: `web-${randomUUID()}`, events: [{ name: 'late.signup', occurredAt: hoursAgo(29 * 24) }] };
+    expect((await api.call('POST', '/v1/metrics', { role: 'editor', body: metrics })).status).toBe(202);
+    expect((await api.call('POST', '/v1/events', { role: 'editor', body: events })).status).toBe(202);
+    const before = await api.eventCount();
+
+    clockAheadMs = 2 * DAY_MS; // 31 days after the items: past the 30 days of lateness.
+    try {
+      const metricsAgain = await api.call<BatchAnswer>('POST', '/v1/metrics', { role: 'editor', body: metrics });
+      expect(metricsAgain.status).toBe(200);
+      expect(metricsAgain.json).toEqual({ batchId: metrics.batchId, accepted: 1, duplicate: true });
+      const eventsAgain = await api.call<BatchAnswer>('POST', '/v1/events', { role: 'editor', body: events });
+      expect(eventsAgain.status).toBe(200);
+      expect(eventsAgain.json).toEqual({ batchId: events.batchId, accepted: 1, duplicate: true });
+
+      const changed = { ...metrics, observations: [{ ...metrics.observations[0], value: 41 }] };
+      expect((await api.call('POST', '/v1/metrics', { role: 'editor', body: changed })).status).toBe(409);
+      const fresh = await api.call<{ details: { items: RefusedItem[] } }>('POST', '/v1/metrics', { role: 'editor', body: { ...metrics, batchId: `sync-${randomUUID()}` } });
+      expect(fresh.status).toBe(400);
+      expect(fresh.json.details.items).toEqual([{ index: 0, reasons: ['observedAt is more than 30 days in the past'] }]);
+    } finally {
+      clockAheadMs = 0;
+    }
     expect(await api.eventCount()).toBe(before);
   });
 

@@ -98,7 +98,8 @@ const DAY_MS = 86_400_000;
  * Records the batches clients report. The DTOs have checked each item's shape; here every item
  * is checked against the clock and the entity directory, and one bad item refuses the whole
  * batch (nothing written, every item's reasons answered). A batch is one event on its own
- * stream, appended with `no_stream`: the same batch again is recognised by its content hash.
+ * stream, appended with `no_stream`: the same batch again is recognised by its content hash,
+ * before those checks.
  */
 export class IngestionService {
   private readonly entityOwners: string;
@@ -126,16 +127,18 @@ export class IngestionService {
         observedAt: instantOf(item.observedAt, 'observedAt').toISOString(),
       }),
     );
-    await this.checkItems(
+    const hash = contentHash(observations);
+    return this.record(
       context,
       now,
+      metricBatchStreamId(context.actor.workspaceId, input.batchId),
+      METRIC_BATCH_STREAM_TYPE,
       observations.map((item) => ({ at: new Date(item.observedAt), atField: 'observedAt', entity: { type: item.entityType, id: item.entityId } })),
+      {
+        type: 'MetricBatchRecorded',
+        data: { batchId: input.batchId, contentHash: hash, observations, recordedBy: context.actor.userId, recordedAt: now.toISOString() },
+      },
     );
-    const hash = contentHash(observations);
-    return this.append(context, metricBatchStreamId(context.actor.workspaceId, input.batchId), METRIC_BATCH_STREAM_TYPE, observations.length, {
-      type: 'MetricBatchRecorded',
-      data: { batchId: input.batchId, contentHash: hash, observations, recordedBy: context.actor.userId, recordedAt: now.toISOString() },
-    });
   }
 
   async recordEvents(context: RequestContext, input: TrackedEventBatchInput): Promise<BatchAnswer> {
@@ -153,20 +156,22 @@ export class IngestionService {
         properties: item.properties ?? {},
       }),
     );
-    await this.checkItems(
+    const hash = contentHash(events);
+    return this.record(
       context,
       now,
+      trackedEventBatchStreamId(context.actor.workspaceId, input.batchId),
+      TRACKED_EVENT_BATCH_STREAM_TYPE,
       events.map((item) => ({
         at: new Date(item.occurredAt),
         atField: 'occurredAt',
         entity: item.entityType && item.entityId ? { type: item.entityType, id: item.entityId } : null,
       })),
+      {
+        type: 'TrackedEventBatchRecorded',
+        data: { batchId: input.batchId, contentHash: hash, events, recordedBy: context.actor.userId, recordedAt: now.toISOString() },
+      },
     );
-    const hash = contentHash(events);
-    return this.append(context, trackedEventBatchStreamId(context.actor.workspaceId, input.batchId), TRACKED_EVENT_BATCH_STREAM_TYPE, events.length, {
-      type: 'TrackedEventBatchRecorded',
-      data: { batchId: input.batchId, contentHash: hash, events, recordedBy: context.actor.userId, recordedAt: now.toISOString() },
-    });
   }
 
   private checkSize(field: string, items: number): void {
@@ -216,16 +221,32 @@ export class IngestionService {
     return new Set(result.rows.map((row) => entityKey(row.entity_type, row.entity_id)));
   }
 
-  private async append(context: RequestContext, streamId: string, streamType: string, accepted: number, event: BatchEvent): Promise<BatchAnswer> {
-    const { batchId, contentHash: hash } = event.data;
+  /**
+   * A batch already recorded is answered by its hash before any check of time or ownership:
+   * those move (the lateness window, the directory), and a resend must stay safe whenever it comes.
+   */
+  private async record(context: RequestContext, now: Date, streamId: string, streamType: string, items: readonly ItemFacts[], event: BatchEvent): Promise<BatchAnswer> {
+    const recorded = await this.recordedAnswer(streamId, items.length, event);
+    if (recorded) return recorded;
+    await this.checkItems(context, now, items);
+    const { batchId } = event.data;
     try {
       await this.store.appendToStream(streamId, [event], { streamType, expectedVersion: 'no_stream', metadata: eventMetadata(context) });
-      return { batchId, accepted, duplicate: false };
+      return { batchId, accepted: items.length, duplicate: false };
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
+      // A concurrent request took the batch id since the look-up (a retry of this very batch, most likely).
+      const raced = await this.recordedAnswer(streamId, items.length, event);
+      if (!raced) throw error;
+      return raced;
     }
-    // The batch id was taken (by a retry of this very batch, most likely): the hash tells which.
+  }
+
+  /** The answer when the batch's stream exists: 200 duplicate for the same content, else 409; null when it does not. */
+  private async recordedAnswer(streamId: string, accepted: number, event: BatchEvent): Promise<BatchAnswer | null> {
     const existing = await this.store.readStream<BatchEvent>(streamId, { toVersion: 1 });
+    if (!existing.streamExists) return null;
+    const { batchId, contentHash: hash } = event.data;
     if (existing.events[0]?.data.contentHash === hash) return { batchId, accepted, duplicate: true };
     throw new ConflictError(`batch ${batchId} was already recorded with other content; send new content under a new batchId`);
   }

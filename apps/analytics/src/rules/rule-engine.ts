@@ -1,4 +1,4 @@
-import type { ActivityMetric, EntityType, ReportedEntityType, SourceEventReceivedData } from '@lib/contracts';
+import { parseZonedInstant, type ActivityMetric, type EntityType, type ReportedEntityType, type SourceEventReceivedData } from '@lib/contracts';
 import type { ActivityRule, ActivityTarget, DataPath, OwnershipRule, SourceRuleTable } from './source-rules';
 
 /** Another service's event, as `SourceEventReceived` holds it. */
@@ -111,11 +111,13 @@ function resolveTarget(target: ActivityTarget, source: SourceEnvelope): EntityRe
   return valuesAt(source.data, target.idPath).map((entityId) => ({ entityType: target.type, entityId }));
 }
 
-/** The rule's instant when the event holds a valid one there, else when the event occurred. */
+/**
+ * The rule's instant when the event holds one with its offset there, else when the event
+ * occurred: text without an offset would be read in the server's zone.
+ */
 function instantAt(source: SourceEnvelope, path: DataPath | undefined): Date {
   const [value] = path === undefined ? [] : valuesAt(source.data, path);
-  const at = value === undefined ? Number.NaN : Date.parse(value);
-  return new Date(Number.isNaN(at) ? Date.parse(source.occurredAt) : at);
+  return parseZonedInstant(value) ?? new Date(source.occurredAt);
 }
 
 function sameRef(a: EntityRef, b: EntityRef): boolean {

@@ -165,6 +165,21 @@ describe('RuleEngine over CONTENT_RULES', () => {
     expect(engine.incrementsOf(envelope('PostMediaAttached', attached))[0]).toMatchObject({ metric: 'media_attached', at: new Date(OCCURRED_AT) });
   });
 
+  it('reads the named field’s offset, and takes the envelope time for a time without one (never the server’s zone)', () => {
+    const attached = (attachedAt: string): PostMediaAttachedData => ({
+      postId: POST,
+      campaignId: null,
+      assetId: '66666666-6666-4666-8666-666666666666',
+      position: 0,
+      attachedBy: 'u',
+      attachedAt,
+    });
+    expect(engine.incrementsOf(envelope('PostMediaAttached', attached('2026-03-05T10:00:00.000+02:00')))[0].at).toEqual(new Date('2026-03-05T08:00:00.000Z'));
+    for (const local of ['2026-03-05T10:00:00', '2026-03-05T10:00:00.000', '2026-03-05', 'Thu, 05 Mar 2026 10:00:00 GMT']) {
+      expect(engine.incrementsOf(envelope('PostMediaAttached', attached(local)))[0].at).toEqual(new Date(OCCURRED_AT));
+    }
+  });
+
   it('counts nothing for an event without a rule, another service, or no primary id', () => {
     expect(engine.incrementsOf(envelope('PostEdited', { postId: POST, campaignId: null }))).toEqual([]);
     expect(engine.incrementsOf(envelope('PostPublished', published, 'campaigns'))).toEqual([]);

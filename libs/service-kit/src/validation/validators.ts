@@ -1,5 +1,6 @@
 import { Param, type PipeTransform } from '@nestjs/common';
 import { isUuid } from '@lib/auth';
+import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { ValidationError } from '../http/errors';
 
@@ -33,6 +34,17 @@ export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/** Decimal digits only: Number() would also read `1e1`, `0x10`, ` 12 ` and `` (0). */
+const INTEGER_TEXT = /^[+-]?\d{1,16}$/;
+
+/**
+ * A query parameter's integer text made a number; any other text stays text, for `@IsInt()` to
+ * refuse. Instead of `@Type(() => Number)`, which takes whatever Number() reads.
+ */
+export function IntegerText(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value));
 }
 
 /** 400 (not Nest's generic message) naming the parameter; lower-cases the UUID. */

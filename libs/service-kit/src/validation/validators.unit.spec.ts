@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { IsInt, validateSync } from 'class-validator';
 import { parseIfMatchVersion } from '../http/if-match';
 import { ValidationError } from '../http/errors';
-import { IsIanaTimeZone, isIanaTimeZone, ParseUuidPipe } from './validators';
+import { IntegerText, IsIanaTimeZone, isIanaTimeZone, ParseUuidPipe } from './validators';
 
 class Schedule {
   @IsIanaTimeZone()
@@ -27,6 +27,30 @@ describe('isIanaTimeZone', () => {
   it('names the property in its message', () => {
     const errors = validateSync(plainToInstance(Schedule, { timeZone: 'Moon/Base' }));
     expect(errors[0]?.constraints).toEqual({ isIanaTimeZone: 'timeZone must be an IANA time zone such as Europe/Paris' });
+  });
+});
+
+class Count {
+  @IntegerText()
+  @IsInt()
+  count!: number;
+}
+
+describe('IntegerText', () => {
+  it.each([
+    ['12', 12],
+    ['-3', -3],
+    ['+7', 7],
+  ])('reads %p as %p', (text, number) => {
+    const count = plainToInstance(Count, { count: text });
+    expect(count.count).toBe(number);
+    expect(validateSync(count)).toEqual([]);
+  });
+
+  it.each(['1e1', '0x10', '1.5', ' 12 ', '', 'ten', '12345678901234567'])('leaves %p for IsInt to refuse', (text) => {
+    const count = plainToInstance(Count, { count: text });
+    expect(count.count).toBe(text);
+    expect(validateSync(count).map((error) => error.property)).toEqual(['count']);
   });
 });
 

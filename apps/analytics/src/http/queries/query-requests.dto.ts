@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENTITY_TYPES, METRICS, type EntityType, type Metric } from '@lib/contracts';
-import { IsIanaTimeZone } from '@lib/service-kit';
-import { Transform, Type } from 'class-transformer';
+import { IntegerText, IsIanaTimeZone } from '@lib/service-kit';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { AGGREGATIONS, INTERVALS, QUERY_LIMITS, type Aggregation, type Interval } from '../../query';
 import { IsInstant } from '../dto-validators';
@@ -80,7 +80,7 @@ export class TopQueryDto extends RangeQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: QUERY_LIMITS.maxTopLimit, default: 10 })
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   @Max(QUERY_LIMITS.maxTopLimit)
@@ -90,7 +90,7 @@ export class TopQueryDto extends RangeQuery {
 export class RealtimeQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: QUERY_LIMITS.maxRealtimeMinutes, default: QUERY_LIMITS.maxRealtimeMinutes })
   @IsOptional()
-  @Type(() => Number)
+  @IntegerText()
   @IsInt()
   @Min(1)
   @Max(QUERY_LIMITS.maxRealtimeMinutes)

@@ -29,7 +29,7 @@ export {
   toPage,
   type Page,
 } from './pagination/pagination';
-export { IntegerText, IsIanaTimeZone, ParseUuidPipe, UuidParam, isIanaTimeZone } from './validation/validators';
+export { BooleanText, DecimalText, IntegerText, IsIanaTimeZone, isIanaTimeZone, IsOmittable, ParseUuidPipe, UuidParam } from './validation/validators';
 export { unstorableTextPath } from './http/storable-text';
 export { runMigrations, MIGRATIONS_TABLE } from './migrations';
 export {

@@ -1,25 +1,6 @@
 import { unstorableTextPath } from '@lib/service-kit';
 import { Transform } from 'class-transformer';
-import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
-
-// Query strings and multipart fields arrive as text; these turn the text of a number or a
-// boolean into one and leave anything else as it is, for the type check to refuse by name.
-// (Number('') is 0 and Number('1e3') 1000: only plain digits count as an integer here.)
-
-const INTEGER = /^[+-]?\d{1,16}$/;
-const DECIMAL = /^[+-]?(\d+(\.\d+)?|\.\d+)$/;
-
-export function IntegerText(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && INTEGER.test(value) ? Number(value) : value));
-}
-
-export function DecimalText(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value));
-}
-
-export function BooleanText(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value));
-}
+import { ValidateBy, type ValidationOptions } from 'class-validator';
 
 /** JSON text parsed; text that is not JSON stays text, which the object check refuses. */
 export function JsonText(): PropertyDecorator {
@@ -78,14 +59,6 @@ export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
-}
-
-/**
- * May be left out, but not sent as null: for fields the domain gives no meaning to null (unlike
- * `title: null`, which clears the title and takes @IsOptional()).
- */
-export function IsOmittable(): PropertyDecorator {
-  return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }
 
 /** Ids are compared lower-cased (a stream is named by one): `ABC…` and `abc…` are the same id. */

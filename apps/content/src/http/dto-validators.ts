@@ -1,4 +1,4 @@
-import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { parseInstant, Violations } from '../domain';
 
 /** An ISO-8601 instant with its offset (`2030-01-01T09:00:00Z`, `…+01:00`), by the domain's own rule. */
@@ -21,10 +21,3 @@ export function IsInstant(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/**
- * May be left out, but not sent as null: for fields the domain gives no meaning to null (unlike
- * `campaignId: null`, which clears the campaign and takes @IsOptional()).
- */
-export function IsOmittable(): PropertyDecorator {
-  return ValidateIf((_object: object, value: unknown) => value !== undefined);
-}

@@ -1,7 +1,7 @@
 import { Param, type PipeTransform } from '@nestjs/common';
 import { isUuid } from '@lib/auth';
 import { Transform } from 'class-transformer';
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidateBy, type ValidationOptions, ValidateIf } from 'class-validator';
 import { ValidationError } from '../http/errors';
 
 /** Area/Location names (and UTC, GMT…); not offsets such as +01:00, which are not zones. */
@@ -60,4 +60,24 @@ export class ParseUuidPipe implements PipeTransform<unknown, string> {
 /** `@UuidParam('id') id: string`: a path parameter that must be a UUID (400 otherwise). */
 export function UuidParam(name = 'id'): ParameterDecorator {
   return Param(name, new ParseUuidPipe(name));
+}
+
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d+)?|\.\d+)$/;
+
+/** The text of a decimal number, as a number; anything else stays text for the type check to refuse by name. */
+export function DecimalText(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && DECIMAL_TEXT.test(value) ? Number(value) : value));
+}
+
+/** `true`/`false` text as a boolean; anything else stays text for the type check to refuse by name. */
+export function BooleanText(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value));
+}
+
+/**
+ * May be left out, but not sent as null: for fields a service gives no meaning to null (unlike a
+ * field where null clears a value, which takes @IsOptional()).
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }

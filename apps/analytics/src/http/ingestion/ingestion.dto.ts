@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { OBSERVATION_KINDS, PLATFORM_METRICS, PLATFORMS, REPORTED_ENTITY_TYPES, type ObservationKind, type Platform, type PlatformMetric, type ReportedEntityType } from '@lib/contracts';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateBy, ValidateIf, ValidateNested, type ValidationArguments } from 'class-validator';
+import { IsOmittable } from '@lib/service-kit';
 import {
   BATCH_ID,
   describeEntityId,
@@ -12,7 +13,7 @@ import {
   MAX_CLIENT_ID_LENGTH,
 } from '../../ingestion/ingestion-rules';
 import type { BatchAnswer, MetricBatchInput, MetricObservationInput, RefusedItem, TrackedEventBatchInput, TrackedEventInput } from '../../ingestion/ingestion.service';
-import { IsInstant, IsOmittable } from '../dto-validators';
+import { IsInstant } from '../dto-validators';
 import { AsSent } from './as-sent';
 
 // Shapes and types are checked here (400 from the validation pipe, per field); the checks against

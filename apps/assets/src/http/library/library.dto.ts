@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ASSET_MIME_TYPES, ASSET_TYPES, VISIBILITIES, type AssetMimeType, type AssetType, type Visibility } from '@lib/contracts';
-import { PageQuery } from '@lib/service-kit';
+import { BooleanText, IsOmittable, PageQuery } from '@lib/service-kit';
 import { IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { MAX_TAGS, TAG_MAX_LENGTH, TITLE_MAX_LENGTH, type LibraryItemChanges } from '../../domain';
 import type { LibraryItemSummaryView, LibraryItemView } from '../../library/library-item.views';
 import { LIBRARY_SCOPES, LIBRARY_SORTS, NO_COLLECTION, SEARCH_MAX_LENGTH, type LibraryListQuery, type SaveToLibraryInput } from '../../library/library.service';
-import { BooleanText, IsOmittable, LowerCased } from '../dto-validators';
+import { LowerCased } from '../dto-validators';
 
 // Shapes and types are checked here; the content rules (lengths in characters, tags trimmed,
 // lower-cased and deduplicated) are the domain's, which answers 400 the same way.

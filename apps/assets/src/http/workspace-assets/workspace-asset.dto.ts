@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ASSET_MIME_TYPES, ASSET_TYPES, type AssetMimeType, type AssetType, type GenerationData } from '@lib/contracts';
 import { IsInt, IsNumber, IsPositive, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { DecimalText, IntegerText, IsOmittable } from '@lib/service-kit';
 import { MAX_ASSET_INDEX, MAX_DURATION_SECONDS, MODEL_MAX_LENGTH, SETTINGS_MAX_BYTES } from '../../domain';
 import type { StagedAssetSummaryView, StagedAssetView } from '../../staging/staged-asset.views';
-import { DecimalText, IntegerText, IsJsonObject, IsNotBlank, IsOmittable, IsStorableText, JsonText, LowerCased } from '../dto-validators';
+import { IsJsonObject, IsNotBlank, IsStorableText, JsonText, LowerCased } from '../dto-validators';
 
 /** Tighter than the domain's own limit: a generation prompt is a few hundred words at most. */
 export const UPLOAD_PROMPT_MAX_LENGTH = 4000;

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { PLATFORMS, POST_STATUSES, type Platform, type PostStatus } from '@lib/contracts';
-import { IsIanaTimeZone, PageQuery } from '@lib/service-kit';
+import { IsIanaTimeZone, IsOmittable, PageQuery } from '@lib/service-kit';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { BODY_MAX_LENGTH, LABEL_MAX_LENGTH, MAX_HASHTAGS, REASON_MAX_LENGTH, TITLE_MAX_LENGTH, type PostChanges, type PostVariantInput } from '../../domain';
 import type { DraftPostInput } from '../../posts/posts.service';
-import { IsInstant, IsOmittable } from '../dto-validators';
+import { IsInstant } from '../dto-validators';
 
 // Shapes and types are checked here; the content rules (lengths counted as the platforms count
 // them, hashtag syntax, per-platform limits) are the domain's, which answers 400 the same way.

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { PLATFORMS, type Platform } from '@lib/contracts';
 import { IsArray, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsOmittable } from '@lib/service-kit';
 import { BODY_MAX_LENGTH, LABEL_MAX_LENGTH, TEMPLATE_NAME_MAX_LENGTH, type TemplateChanges } from '../../domain';
 import type { CreateTemplateInput, TemplateView } from '../../templates/templates.service';
-import { IsOmittable } from '../dto-validators';
 
 export class CreateTemplateDto implements CreateTemplateInput {
   @ApiProperty({ maxLength: TEMPLATE_NAME_MAX_LENGTH, description: 'Unique in the workspace, case-insensitively', example: 'Product launch' })

@@ -135,6 +135,9 @@ function sourceEventTransports({ config, pool, registry }: TransportInfrastructu
       pool,
       schema: config.DATABASE_SCHEMA,
       registry,
+      // Recording a source event is order-independent (any version; the projection's maths does not
+      // depend on order), so several are recorded at once: one commit each caps a single lane.
+      concurrency: 8,
       logger: new Logger('SourceEvents'),
     }),
   ];

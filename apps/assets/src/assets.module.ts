@@ -133,6 +133,8 @@ function mediaUsageTransports({ config, pool, registry }: TransportInfrastructur
       pool,
       schema: config.DATABASE_SCHEMA,
       registry,
+      // Usage is applied with a version check per (post, item), so order does not matter.
+      concurrency: 4,
       logger: new Logger('MediaUsage'),
     }),
   ];

@@ -45,6 +45,11 @@ export interface JetStreamConsumerRunnerOptions {
   /** Redelivery delay after a failure: base doubling per delivery, up to max. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Messages of one consumer handled at once, each in its own transaction (default 1). Above 1,
+   * handlers must not depend on the order of messages (they must not anyway: see the README).
+   */
+  concurrency?: number;
   registry?: Registry;
   logger?: MessagingLogger;
 }
@@ -58,7 +63,7 @@ const PULL_BATCH = 32;
  * acknowledged only after that commit. A redelivered message finds its inbox row and is just
  * acknowledged. A failing message is nak'ed with a growing delay (the messages behind it carry
  * on), and after `maxDeliver` deliveries, or at once for a `PermanentMessageError`, it is copied
- * to `DEAD_LETTERS` and terminated. Messages of one consumer are handled one at a time.
+ * to `DEAD_LETTERS` and terminated. Messages of one consumer are handled `concurrency` at a time (1 by default).
  * Single use: `start()` once, `close()` once.
  */
 export class JetStreamConsumerRunner {
@@ -66,6 +71,7 @@ export class JetStreamConsumerRunner {
   private readonly inbox: string;
   private readonly logger: MessagingLogger;
   private readonly maxDeliver: number;
+  private readonly concurrency: number;
   private readonly metrics: { processed: Counter<'durable'>; failed: Counter<'durable'>; deadLettered: Counter<'durable'> };
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
@@ -81,6 +87,7 @@ export class JetStreamConsumerRunner {
     this.js = jetstream(options.connection);
     this.inbox = qualified(assertIdentifier(options.schema), 'inbox');
     this.logger = options.logger ?? console;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.maxDeliver = options.maxDeliver ?? 5;
     const registry = options.registry ?? new Registry();
     this.metrics = {
@@ -121,10 +128,19 @@ export class JetStreamConsumerRunner {
         this.active.add(messages);
         try {
           if (signal.aborted) break;
-          for await (const message of messages) {
-            failures = 0;
-            await this.process(consumer, message);
-            if (signal.aborted) break;
+          const inFlight = new Set<Promise<void>>();
+          try {
+            for await (const message of messages) {
+              failures = 0;
+              const handled: Promise<void> = this.process(consumer, message)
+                .catch((error: unknown) => this.logger.warn(`Consumer ${consumer.durable}: ${errorMessage(error)}`))
+                .finally(() => inFlight.delete(handled));
+              inFlight.add(handled);
+              if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+              if (signal.aborted) break;
+            }
+          } finally {
+            await Promise.all(inFlight);
           }
         } finally {
           messages.stop();

@@ -25,6 +25,8 @@ export interface JetStreamTransportOptions {
   ackWaitMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Messages of one durable handled at once, each in its own transaction (default 1). */
+  concurrency?: number;
   registry?: Registry;
   logger?: MessagingLogger;
 }
@@ -86,6 +88,7 @@ export class JetStreamTransport
         ackWaitMs: this.options.ackWaitMs,
         retryBaseMs: this.options.retryBaseMs,
         retryMaxMs: this.options.retryMaxMs,
+        concurrency: this.options.concurrency,
         registry: this.options.registry,
         logger: this.options.logger ?? this.logger,
       });

@@ -191,15 +191,18 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes in order, one ack at a time, passing over the events `shouldPublish` refuses.
+   * Publishes the batch in order, passing over the events `shouldPublish` refuses. Every publish
+   * is in flight at once (one connection keeps them in order, and one ack per round trip would
+   * cap the relay at a few hundred events a second); the acks are then taken in order, so
    * `done`: how many events, from the first, were acknowledged or passed over before a failure
-   * or stop; `published`: those of them that were published.
+   * or stop; `published`: those of them that were published. What was stored past a failure is
+   * published again on the retry, and JetStream drops it as a duplicate of its Nats-Msg-Id.
    */
   private async publish(events: readonly RecordedEvent[], signal: AbortSignal): Promise<{ done: number; published: RecordedEvent[] }> {
-    const published: RecordedEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      if (signal.aborted) return { done: i, published };
-      const event = events[i];
+    const acks = new Map<number, Promise<unknown>>();
+    let sent = 0;
+    for (; sent < events.length && !signal.aborted; sent++) {
+      const event = events[sent];
       if (!this.shouldPublish(event)) continue;
       const envelope = toEnvelope(event);
       const h = headers();
@@ -207,20 +210,25 @@ export class OutboxRelay {
       h.set(EventHeaders.schemaVersion, String(envelope.schemaVersion));
       h.set(EventHeaders.workspaceId, envelope.workspaceId);
       if (envelope.correlationId) h.set(EventHeaders.correlationId, envelope.correlationId);
-      try {
-        await this.js.publish(subjectFor(this.options.service, event.streamType, event.type), JSON.stringify(envelope), {
-          msgID: event.id,
-          headers: h,
-        });
-      } catch (error) {
+      acks.set(sent, this.js.publish(subjectFor(this.options.service, event.streamType, event.type), JSON.stringify(envelope), { msgID: event.id, headers: h }));
+    }
+    const outcomes = new Map<number, PromiseSettledResult<unknown>>();
+    const settled = await Promise.allSettled(acks.values());
+    [...acks.keys()].forEach((index, n) => outcomes.set(index, settled[n]));
+    const published: RecordedEvent[] = [];
+    for (let i = 0; i < sent; i++) {
+      const outcome = outcomes.get(i);
+      if (!outcome) continue;
+      const event = events[i];
+      if (outcome.status === 'rejected') {
         this.metrics.failures.inc({ relay: this.name });
-        this.logger.warn(`Outbox relay ${this.name}: publishing ${event.type} ${event.id} failed: ${errorMessage(error)}`);
+        this.logger.warn(`Outbox relay ${this.name}: publishing ${event.type} ${event.id} failed: ${errorMessage(outcome.reason)}`);
         return { done: i, published };
       }
       published.push(event);
       this.metrics.published.inc({ relay: this.name });
     }
-    return { done: events.length, published };
+    return { done: sent, published };
   }
 
   private async loadCheckpoint(client: PoolClient): Promise<GlobalCheckpoint> {

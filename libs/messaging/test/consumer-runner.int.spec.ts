@@ -46,7 +46,7 @@ describe('JetStreamConsumerRunner', () => {
     await ctx.client.query(`INSERT INTO "${h.schema}".applied (event_id, n, durable) VALUES ($1, $2, $3)`, [event.id, event.data.n, durable]);
   };
 
-  async function run(handle: ConsumerDefinition['handle'], options: { durable?: string; maxDeliver?: number; retryBaseMs?: number } = {}) {
+  async function run(handle: ConsumerDefinition['handle'], options: { durable?: string; maxDeliver?: number; retryBaseMs?: number; concurrency?: number } = {}) {
     const durable = options.durable ?? 'analytics-test';
     const runner = new JetStreamConsumerRunner({
       connection: h.connection,
@@ -56,6 +56,7 @@ describe('JetStreamConsumerRunner', () => {
       maxDeliver: options.maxDeliver ?? 3,
       retryBaseMs: options.retryBaseMs ?? 50,
       retryMaxMs: 2000,
+      concurrency: options.concurrency,
       registry,
       logger: new RecordingLogger(),
     });
@@ -76,6 +77,33 @@ describe('JetStreamConsumerRunner', () => {
     expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(25);
     await eventually(async () => expect(await metricValue(registry, 'messaging_consumer_processed_total', { durable: 'analytics-test' })).toBe(25));
     await eventually(async () => expect((await h.jsm.consumers.info('CONTENT', 'analytics-test')).num_ack_pending).toBe(0));
+  });
+
+  it('handles up to `concurrency` messages at once, each once, a copy delivered beside its original included', async () => {
+    let inFlight = 0;
+    let most = 0;
+    await run(
+      async (event, ctx) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await project('analytics-test')(event, ctx);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+      { concurrency: 4 },
+    );
+    const events = Array.from({ length: 20 }, (_, n) => envelope(n));
+    for (const event of events) await publishEnvelope(h.connection, event);
+    await publishEnvelope(h.connection, events[19]);
+
+    await eventually(async () => expect(await metricValue(registry, 'messaging_consumer_processed_total')).toBe(21));
+    expect((await appliedRows(h.pool, h.schema)).map((r) => r.n).sort((a, b) => a - b)).toEqual(events.map((_, n) => n));
+    expect(await inboxCount(h.pool, h.schema, 'analytics-test')).toBe(20);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
   });
 
   it('applies an event delivered twice only once', async () => {

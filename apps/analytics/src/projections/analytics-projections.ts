@@ -9,7 +9,7 @@ import { entityOwnersProjection } from './entity-owners.projection';
 /** The service's read models: every one of them disposable, rebuilt from the events at will. */
 export const analyticsReadModels = [timeseriesProjection, entityOwnersProjection] as const;
 
-const EVENTS_PER_BATCH = 20;
+const EVENTS_PER_BATCH = 100;
 
 /** One runner for both read models (analytics has no process manager). */
 export class AnalyticsProjections implements ProjectionsAdmin {
@@ -22,8 +22,10 @@ export class AnalyticsProjections implements ProjectionsAdmin {
     private readonly maintainer: PartitionMaintainer,
     private readonly onError: (projection: string, error: unknown) => void,
   ) {
-    // A batch event holds up to 1,000 observations: 20 events keep one transaction near 20,000 of
-    // them, short enough not to hold back, server-wide, every reader of every store by position.
+    // Source events carry one observation each, so small batches are all overhead (500 events/s
+    // needs few, large ones: measured p99 lag 2.3 s at 20 events, 0.25 s at 100). A batch event
+    // carries up to 1,000: 100 of those make a transaction of several seconds, which holds back
+    // every reader by position on the server meanwhile; a batch bounded by observations would not.
     this.runner = new ProjectionRunner(pool, store, analyticsReadModels, { registry, onError, batchSize: EVENTS_PER_BATCH });
   }
 

@@ -4,10 +4,9 @@
  * (seed-baseline.ts), for random users, every answer of the two checked equal.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_PAGE_SIZE } from '@lib/service-kit';
+import { DEFAULT_PAGE_SIZE, type RequestContext } from '@lib/service-kit';
 import type { CollectionsService } from '../../apps/assets/src/collections/collections.service';
 import type { LibraryListQuery, LibraryService } from '../../apps/assets/src/library/library.service';
-import type { RequestContext } from '../../apps/assets/src/request-context';
 import { latencyOf, type Latency } from '../shared/latency';
 import { round } from '../shared/stats';
 import { TARGETS, type BenchConfig } from './config';

@@ -4,16 +4,7 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { ANALYTICS_PUBLISHED_STREAM_TYPES } from '@lib/contracts';
 import type { PostgresEventStore } from '@lib/event-store';
 import { JetStreamTransport, OutboxRelay } from '@lib/messaging';
-import {
-  METRICS_REGISTRY,
-  NATS_CONNECTION,
-  PG_POOL,
-  PROJECTIONS_ADMIN,
-  ProjectionsAdminController,
-  ServiceKitModule,
-  type ProjectionsAdmin,
-  type TransportInfrastructure,
-} from '@lib/service-kit';
+import { type Clock, METRICS_REGISTRY, NATS_CONNECTION, PG_POOL, PROJECTIONS_ADMIN, type ProjectionsAdmin, ProjectionsAdminController, ServiceKitModule, systemClock, type TransportInfrastructure } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { createAnalyticsEventStore } from './analytics-event-store';
@@ -21,7 +12,6 @@ import { AnalyticsRuntime } from './analytics-runtime';
 import { AnalyticsConfig } from './analytics.config';
 import { ANALYTICS_PERMISSIONS } from './analytics.permissions';
 import { ANALYTICS_EVENT_STORE, CLOCK } from './analytics.tokens';
-import { systemClock, type Clock } from './clock';
 import { IngestionController } from './http/ingestion/ingestion.controller';
 import { QueriesController } from './http/queries/queries.controller';
 import { IngestionService, ingestionLimitsFromConfig } from './ingestion/ingestion.service';

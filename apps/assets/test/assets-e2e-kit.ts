@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { type Clock } from '@lib/service-kit';
 import { AssetsModule } from '../src/assets.module';
-import type { Clock } from '../src/clock';
 import { pngBytes } from './fixtures/media-files';
 
 export const JWT_SECRET = 'assets-e2e-secret-long-enough-for-hs256';

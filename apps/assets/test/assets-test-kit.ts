@@ -1,6 +1,6 @@
 import type { Role } from '@lib/auth';
 import { ProjectionRunner, type PostgresEventStore } from '@lib/event-store';
-import { runMigrations } from '@lib/service-kit';
+import { type RequestContext, runMigrations } from '@lib/service-kit';
 import { TEST_DATABASE_URL, dropSchema, eventually, testPool, uniqueSchemaName } from '@lib/testing';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -9,7 +9,6 @@ import { CollectionsService } from '../src/collections/collections.service';
 import { LibraryService } from '../src/library/library.service';
 import { assetsMigrations } from '../src/migrations/assets-migrations';
 import { assetsReadModels } from '../src/projections/assets-read-models';
-import type { RequestContext } from '../src/request-context';
 import { BlobReferences, type LedgerStorage } from '../src/staging/blob-references';
 import type { BlobLister, StoredBlob } from '../src/staging/orphan-blob-sweep';
 import { StagingService, type RegisterStagedAssetInput } from '../src/staging/staging.service';

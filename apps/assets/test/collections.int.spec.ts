@@ -1,9 +1,8 @@
 import { ConcurrencyError } from '@lib/event-store';
-import { NotFoundError, ValidationError } from '@lib/service-kit';
+import { NotFoundError, type RequestContext, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import { CollectionsService } from '../src/collections/collections.service';
 import { LibraryService } from '../src/library/library.service';
-import type { RequestContext } from '../src/request-context';
 import { STEPWISE_TEST_TIMEOUT_MS, assetsTestDatabase, generatedAsset, requestContext, type AssetsTestDatabase } from './assets-test-kit';
 
 describe('collections', () => {

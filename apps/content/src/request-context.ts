@@ -1,19 +1,7 @@
-import type { Actor as RequestActor } from '@lib/auth';
-import type { EventMetadata } from '@lib/event-store';
+import type { RequestContext } from '@lib/service-kit';
 import type { Actor } from './domain';
-
-/** Who asks and under which correlation id: every application-service method takes one. */
-export interface RequestContext {
-  actor: RequestActor;
-  correlationId: string;
-}
 
 /** The caller as the domain's role rules see it. */
 export function domainActor(context: RequestContext): Actor {
   return { id: context.actor.userId, role: context.actor.role };
-}
-
-/** The tenant, the actor and the correlation id, carried by every event the request causes. */
-export function eventMetadata(context: RequestContext): EventMetadata {
-  return { workspaceId: context.actor.workspaceId, actorId: context.actor.userId, correlationId: context.correlationId, causationId: null };
 }

@@ -1,6 +1,6 @@
 import type { Role } from '@lib/auth';
 import { ProjectionRunner, type PostgresEventStore } from '@lib/event-store';
-import { runMigrations } from '@lib/service-kit';
+import { type RequestContext, runMigrations } from '@lib/service-kit';
 import { TEST_DATABASE_URL, dropSchema, eventually, testPool, uniqueSchemaName } from '@lib/testing';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -9,7 +9,6 @@ import { contentMigrations } from '../src/migrations/content-migrations';
 import { contentReadModels } from '../src/projections/content-read-models';
 import { publicationJobsProjection } from '../src/publishing/publication-jobs.projection';
 import type { PublishingPipeline } from '../src/publishing/publishing-pipeline';
-import type { RequestContext } from '../src/request-context';
 
 /** A clock the test moves by hand; starts at the real time so recorded and domain times agree roughly. */
 export class TestClock {

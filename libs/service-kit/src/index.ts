@@ -26,6 +26,7 @@ export {
   PageQuery,
   decodeCursor,
   encodeCursor,
+  pageLimit,
   toPage,
   type Page,
 } from './pagination/pagination';
@@ -44,3 +45,5 @@ export { ProjectionsAdminController } from './admin/projections-admin.controller
 export { BackgroundLoop } from './background/background-loop';
 export { VersionETagInterceptor, VersionedResponse } from './http/versioned-response';
 export { HEALTH_CHECKS, type ServiceHealthCheck } from './health/health.controller';
+export { Caller, eventMetadata, type RequestContext } from './request/request-context';
+export { systemClock, type Clock } from './request/clock';

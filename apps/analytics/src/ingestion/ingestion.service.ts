@@ -13,12 +13,10 @@ import {
   type TrackedEventData,
 } from '@lib/contracts';
 import { ConcurrencyError, qualified, type DomainEvent, type PostgresEventStore } from '@lib/event-store';
-import { ConflictError, ValidationError } from '@lib/service-kit';
+import { type Clock, ConflictError, eventMetadata, type RequestContext, ValidationError } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { AnalyticsConfig } from '../analytics.config';
-import type { Clock } from '../clock';
 import { instantOf } from '../instant';
-import { eventMetadata, type RequestContext } from '../request-context';
 import { contentHash } from './canonical-json';
 import { normalEntityId } from './ingestion-rules';
 

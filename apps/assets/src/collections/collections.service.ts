@@ -1,17 +1,15 @@
 import { collectionStreamId } from '@lib/contracts';
 import { ConcurrencyError, type PostgresEventStore, qualified } from '@lib/event-store';
-import { DomainError, NotFoundError, ValidationError, decodeCursor, toPage, type Page } from '@lib/service-kit';
+import { type Clock, decodeCursor, DomainError, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { asApplicationErrors } from '../application-errors';
 import { collectionCommandHandler, type CollectionCommandHandler } from '../assets-event-store';
-import type { Clock } from '../clock';
 import { isCursorInstant } from '../list-cursor';
 import { isUuid, requireOwnCollection, type Collection, type CollectionCommand, type Actor } from '../domain';
 import type { LibraryService } from '../library/library.service';
-import { pageLimit } from '../page-limit';
 import { COLLECTIONS } from '../projections/library-views.projection';
-import { domainActor, eventMetadata, type RequestContext } from '../request-context';
+import { domainActor } from '../request-context';
 
 /** A collection as its stream says it is (strongly consistent); `version` is for If-Match. */
 export interface CollectionView {

@@ -1,6 +1,6 @@
 import { ASSET_TYPES, collectionStreamId, libraryItemStreamId, workspaceAssetStreamId, type AssetMimeType, type AssetType, type Visibility } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
-import { NotFoundError, ValidationError, decodeCursor, toPage, type Page } from '@lib/service-kit';
+import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import { asApplicationErrors } from '../application-errors';
 import {
@@ -11,11 +11,9 @@ import {
   type LibraryItemCommandHandler,
   type WorkspaceAssetCommandHandler,
 } from '../assets-event-store';
-import type { Clock } from '../clock';
 import { TAG_MAX_LENGTH, isUuid, libraryItemId, textLength, type Actor, type CollectionTarget, type LibraryItemChanges, type LibraryItemCommand } from '../domain';
-import { pageLimit } from '../page-limit';
 import { LIBRARY_ITEMS } from '../projections/library-views.projection';
-import { domainActor, eventMetadata, type RequestContext } from '../request-context';
+import { domainActor } from '../request-context';
 import type { BlobReferences } from '../staging/blob-references';
 import { isCursorInstant, isCursorText } from '../list-cursor';
 import { libraryItemView, type LibraryItemSummaryView, type LibraryItemView } from './library-item.views';

@@ -2,8 +2,8 @@ import { workspaceAssetStreamId } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { type Clock } from '@lib/service-kit';
 import { workspaceAssetCommandHandler, type WorkspaceAssetCommandHandler } from '../assets-event-store';
-import type { Clock } from '../clock';
 import { STAGING_ASSETS } from '../projections/staging.projection';
 import type { BlobReferences } from './blob-references';
 

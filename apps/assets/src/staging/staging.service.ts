@@ -1,15 +1,13 @@
 import { workspaceAssetStreamId, type AssetMimeType, type AssetType } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
-import { NotFoundError, decodeCursor, toPage, type Page } from '@lib/service-kit';
+import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import { asApplicationErrors } from '../application-errors';
 import { workspaceAssetCommandHandler, type WorkspaceAssetCommandHandler } from '../assets-event-store';
-import type { Clock } from '../clock';
 import { isUuid, stagedAssetId, workspaceAssetExists, type GenerationInput } from '../domain';
 import { isCursorInstant } from '../list-cursor';
-import { pageLimit } from '../page-limit';
 import { STAGING_ASSETS } from '../projections/staging.projection';
-import { domainActor, eventMetadata, type RequestContext } from '../request-context';
+import { domainActor } from '../request-context';
 import type { BlobReferences } from './blob-references';
 import { stagedAssetView, type StagedAssetSummaryView, type StagedAssetView } from './staged-asset.views';
 

@@ -1,15 +1,13 @@
 import { POST_STATUSES, postStreamId, type Platform, type PostStatus } from '@lib/contracts';
 import { qualified, type PostgresEventStore } from '@lib/event-store';
-import { NotFoundError, ValidationError, decodeCursor, toPage, type Page } from '@lib/service-kit';
+import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { asApplicationErrors } from '../application-errors';
-import type { Clock } from '../clock';
 import { postCommandHandler, type PostCommandHandler } from '../content-event-store';
 import { isUuid, postExists, type Actor, type DraftPost, type PostChanges, type PostCommand } from '../domain';
 import { POST_SUMMARIES } from '../projections/post-summaries.projection';
-import { domainActor, eventMetadata, type RequestContext } from '../request-context';
-import { pageLimit } from '../page-limit';
+import { domainActor } from '../request-context';
 import { postView, type PostHistoryEntry, type PostSummaryView, type PostView } from './post.views';
 
 /** What a client gives to draft a post; the service picks the id. */

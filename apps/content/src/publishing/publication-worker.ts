@@ -1,5 +1,4 @@
-import { BackgroundLoop } from '@lib/service-kit';
-import type { Clock } from '../clock';
+import { BackgroundLoop, type Clock } from '@lib/service-kit';
 import type { ClaimedJob, PublicationJobStore } from './publication-job-store';
 import type { PublicationRoundReporter } from './publication-round-reporter';
 import { PublicationError, type Publisher } from './publisher.port';

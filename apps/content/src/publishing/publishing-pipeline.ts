@@ -1,6 +1,6 @@
 import type { PostgresEventStore } from '@lib/event-store';
 import type { Pool } from 'pg';
-import type { Clock } from '../clock';
+import { type Clock } from '@lib/service-kit';
 import { postCommandHandler } from '../content-event-store';
 import type { ContentConfig } from '../content.config';
 import { PublicationJobStore } from './publication-job-store';

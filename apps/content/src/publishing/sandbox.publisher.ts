@@ -1,7 +1,7 @@
 import { qualified } from '@lib/event-store';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Clock } from '../clock';
+import { type Clock } from '@lib/service-kit';
 import type { PublicationReceipt, PublicationRequest, Publisher } from './publisher.port';
 
 /** Where the sandbox's fake posts "live"; `.invalid` never resolves. */

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Clock } from '../clock';
+import { type Clock } from '@lib/service-kit';
 import { PublicationError, type PublicationReceipt, type PublicationRequest, type Publisher } from './publisher.port';
 
 export interface WebhookPublisherOptions {

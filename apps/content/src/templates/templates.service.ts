@@ -1,10 +1,9 @@
 import { templateStreamId, type Platform } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
-import { NotFoundError, decodeCursor, toPage, type Page } from '@lib/service-kit';
+import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { asApplicationErrors } from '../application-errors';
-import type { Clock } from '../clock';
 import { templateCommandHandler, type TemplateCommandHandler } from '../content-event-store';
 import {
   isUuid,
@@ -14,9 +13,8 @@ import {
   type TemplateChanges,
   type TemplateCommand,
 } from '../domain';
-import { pageLimit } from '../page-limit';
 import { TEMPLATES } from '../projections/templates.projection';
-import { domainActor, eventMetadata, type RequestContext } from '../request-context';
+import { domainActor } from '../request-context';
 import { TemplateNameReservations } from './template-name-reservations';
 
 /** A template; `version` is what a client sends back as If-Match. Instants are ISO-8601 UTC. */

@@ -2,11 +2,10 @@ import { Body, Controller, HttpCode, HttpStatus, Post, Res, UseInterceptors } fr
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
 import type { Response } from 'express';
+import { Caller, type RequestContext } from '@lib/service-kit';
 import { AnalyticsPermission } from '../../analytics.permissions';
 import { IngestionService, type BatchAnswer } from '../../ingestion/ingestion.service';
-import type { RequestContext } from '../../request-context';
 import { ApiErrorResponses } from '../api-docs';
-import { Caller } from '../caller.decorator';
 import { KeepAsSent } from './as-sent';
 import { BatchRefusals } from './batch-refusals.interceptor';
 import { BatchAnswerDto, BatchRefusalDto, RecordEventsDto, RecordMetricsDto } from './ingestion.dto';

@@ -1,12 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
+import { Caller, type RequestContext } from '@lib/service-kit';
 import { AnalyticsPermission } from '../../analytics.permissions';
 import { instantOf } from '../../instant';
 import { TimeseriesQueries, type RealtimeAnswer, type SummaryAnswer, type TimeseriesAnswer, type TopAnswer } from '../../query';
-import type { RequestContext } from '../../request-context';
 import { ApiErrorResponses } from '../api-docs';
-import { Caller } from '../caller.decorator';
 import { RealtimeAnswerDto, SummaryAnswerDto, TimeseriesAnswerDto, TopAnswerDto } from './query-answers.dto';
 import { RealtimeQueryDto, SummaryQueryDto, TimeseriesQueryDto, TopQueryDto } from './query-requests.dto';
 

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { StrictValidationPipe, ValidationError } from '@lib/service-kit';
+import { type RequestContext, StrictValidationPipe, ValidationError } from '@lib/service-kit';
 import type { IncomingMessage } from 'node:http';
 import { AssetsConfig } from '../../assets.config';
 import { BLOB_STORAGE } from '../../assets.tokens';
 import { MAX_DURATION_SECONDS, type GenerationInput } from '../../domain';
-import type { RequestContext } from '../../request-context';
 import { BlobReferences } from '../../staging/blob-references';
 import { StagingService, type RegisteredStagedAsset } from '../../staging/staging.service';
 import type { BlobStorage } from '../../storage';

@@ -1,12 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { PageOf, type Page } from '@lib/service-kit';
+import { Caller, type Page, PageOf, type RequestContext } from '@lib/service-kit';
 import { ContentPermission } from '../../content.permissions';
 import { MAX_CALENDAR_DAYS, PostsService } from '../../posts/posts.service';
-import type { RequestContext } from '../../request-context';
 import { ApiErrorResponses } from '../api-docs';
-import { Caller } from '../caller.decorator';
 import { calendarEntry, type CalendarEntryView } from './calendar-entry';
 import { CalendarEntryDto, CalendarQueryDto } from './calendar.dto';
 

@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { IfMatchVersion, NoBody, type Page, PageOf, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { Caller, IfMatchVersion, NoBody, type Page, PageOf, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import { ContentPermission } from '../../content.permissions';
 import type { PostHistoryEntry, PostSummaryView, PostView } from '../../posts/post.views';
 import { PostsService } from '../../posts/posts.service';
-import type { RequestContext } from '../../request-context';
 import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
-import { Caller } from '../caller.decorator';
 import { AttachMediaDto, DraftPostDto, EditPostDto, PostAsOfQueryDto, PostListQueryDto } from './post-requests.dto';
 import { PostHistoryEntryDto, PostSummaryDto, PostViewDto } from './post-views.dto';
 

@@ -1,12 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { IfMatchVersion, NoBody, type Page, PageOf, PageQuery, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { Caller, IfMatchVersion, NoBody, type Page, PageOf, PageQuery, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import { ContentPermission } from '../../content.permissions';
-import type { RequestContext } from '../../request-context';
 import { TemplatesService, type TemplateView } from '../../templates/templates.service';
 import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
-import { Caller } from '../caller.decorator';
 import { CreateTemplateDto, TemplateViewDto, UpdateTemplateDto } from './template.dto';
 
 @ApiTags('templates')

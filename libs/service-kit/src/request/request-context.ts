@@ -1,7 +1,13 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { RequestWithActor } from '@lib/auth';
-import { correlationIdOf } from '@lib/service-kit';
-import type { RequestContext } from '../request-context';
+import type { Actor, RequestWithActor } from '@lib/auth';
+import type { EventMetadata } from '@lib/event-store';
+import { correlationIdOf } from '../http/correlation-id';
+
+/** Who asks and under which correlation id: every application-service method takes one. */
+export interface RequestContext {
+  actor: Actor;
+  correlationId: string;
+}
 
 /**
  * Who calls and under which correlation id, as the application services take it:
@@ -13,3 +19,8 @@ export const Caller = createParamDecorator((_data: unknown, context: ExecutionCo
   if (!request.actor) throw new Error('@Caller() is only available on endpoints that declare a @Permission()');
   return { actor: request.actor, correlationId: correlationIdOf(request) };
 });
+
+/** The tenant, the actor and the correlation id, carried by every event the request causes. */
+export function eventMetadata(context: RequestContext): EventMetadata {
+  return { workspaceId: context.actor.workspaceId, actorId: context.actor.userId, correlationId: context.correlationId, causationId: null };
+}

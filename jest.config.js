@@ -11,7 +11,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['event-store', 'messaging', 'contracts', 'auth', 'service-kit', 'testing'];
+const libs = ['event-store', 'messaging', 'contracts', 'domain', 'auth', 'service-kit', 'testing'];
 
 module.exports = {
   testEnvironment: 'node',

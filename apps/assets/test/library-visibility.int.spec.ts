@@ -1,6 +1,5 @@
-import { NotFoundError } from '@lib/service-kit';
+import { ForbiddenActionError, NotFoundError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
-import { ForbiddenActionError } from '../src/application-errors';
 import { STEPWISE_TEST_TIMEOUT_MS, assetsTestDatabase, generatedAsset, requestContext, type AssetsTestDatabase } from './assets-test-kit';
 
 describe('who sees and writes what in the assets service', () => {

@@ -11,8 +11,10 @@ export {
 export { API_PREFIX, bootstrapService, createHttpApp, type HttpAppOptions } from './http/create-http-app';
 export { IfMatchVersion, parseIfMatchVersion } from './http/if-match';
 export { CORRELATION_ID_HEADER, CorrelationId, correlationIdOf } from './http/correlation-id';
-export { ConflictError, DomainError, DomainRuleError, NotFoundError, PreconditionFailedError, ValidationError } from './http/errors';
+export { ConflictError, DomainError, DomainRuleError, ForbiddenActionError, NotFoundError, PreconditionFailedError, ValidationError } from './http/errors';
+export { asApplicationErrors } from './http/application-errors';
 export { ErrorBody } from './http/error-body';
+export { apiErrorResponses } from './http/api-error-responses';
 export { HttpErrorFilter } from './http/http-error.filter';
 export { StrictValidationPipe } from './http/validation.pipe';
 export { NoBody, NoBodyInterceptor } from './http/no-body';

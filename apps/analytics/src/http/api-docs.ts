@@ -1,6 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
-import { ErrorBody } from '@lib/service-kit';
+import { apiErrorResponses } from '@lib/service-kit';
 
 const ERROR_DESCRIPTIONS = {
   400: 'The input is invalid: unknown or missing fields, wrong types, malformed JSON, bad instants or ranges. Nothing was written.',
@@ -8,9 +6,5 @@ const ERROR_DESCRIPTIONS = {
   413: 'The body is larger than HTTP_BODY_LIMIT.',
 } as const;
 
-type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
-
 /** The error answers an endpoint may give besides 401/403 (which @Permission() documents). */
-export function ApiErrorResponses(...statuses: ErrorStatus[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ErrorBody, description: ERROR_DESCRIPTIONS[status] })));
-}
+export const ApiErrorResponses = apiErrorResponses(ERROR_DESCRIPTIONS);

@@ -1,9 +1,8 @@
 import { collectionStreamId } from '@lib/contracts';
 import { ConcurrencyError, type PostgresEventStore, qualified } from '@lib/event-store';
-import { type Clock, decodeCursor, DomainError, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
+import { asApplicationErrors, type Clock, decodeCursor, DomainError, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { asApplicationErrors } from '../application-errors';
 import { collectionCommandHandler, type CollectionCommandHandler } from '../assets-event-store';
 import { isCursorInstant } from '../list-cursor';
 import { isUuid, requireOwnCollection, type Collection, type CollectionCommand, type Actor } from '../domain';

@@ -1,4 +1,4 @@
-import { ForbiddenError } from './errors';
+import { CommandForbiddenError } from './errors';
 
 /**
  * Workspace roles (JWT `role`) plus `system`, the assets service's own workers (the expiry
@@ -23,5 +23,5 @@ export const WRITERS: readonly ActorRole[] = ['owner', 'admin', 'editor'];
 export const WORKERS: readonly ActorRole[] = ['system'];
 
 export function requireRole(command: string, actor: Actor, allowed: readonly ActorRole[]): void {
-  if (!allowed.includes(actor.role)) throw new ForbiddenError(command, `needs role ${allowed.join(' or ')}, actor is ${actor.role}`);
+  if (!allowed.includes(actor.role)) throw new CommandForbiddenError(command, `needs role ${allowed.join(' or ')}, actor is ${actor.role}`);
 }

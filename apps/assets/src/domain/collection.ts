@@ -1,6 +1,6 @@
 import type { Decider } from '@lib/event-store';
 import { WRITERS, requireRole, type Actor } from './actor';
-import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from '@lib/domain';
 import type { CollectionEvent } from './events';
 import { normalizeCollectionName, normalizeDescription, normalizeUuid } from './rules';
 
@@ -86,7 +86,7 @@ export function decideCollection(command: CollectionCommand, state: CollectionSt
   switch (command.type) {
     case 'CreateCollection': {
       requireRole(command.type, command.actor, WRITERS);
-      if (state.status !== 'none') throw new InvalidTransitionError(command.type, state.status, `collection ${state.collectionId} already exists`);
+      if (state.status !== 'none') throw new InvalidTransitionError(command.type, state.status, { detail: `collection ${state.collectionId} already exists` });
       const v = new Violations();
       const collectionId = normalizeUuid(command.collectionId, v, 'collectionId');
       const name = normalizeCollectionName(command.name, v);

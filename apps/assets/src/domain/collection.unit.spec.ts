@@ -1,7 +1,7 @@
 import { deciderSpec } from '@lib/testing';
 import type { Actor } from './actor';
 import { collectionDecider, type CollectionCommand } from './collection';
-import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from './errors';
+import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from '@lib/domain';
 import type { CollectionEvent } from './events';
 
 const spec = deciderSpec(collectionDecider);

@@ -3,7 +3,8 @@ import type { Decider } from '@lib/event-store';
 import { WRITERS, requireRole, type Actor } from './actor';
 import { libraryItemId } from './asset-ids';
 import { requireOwnCollection, type CollectionState } from './collection';
-import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError, Violations } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from '@lib/domain';
+import { CommandForbiddenError } from './errors';
 import type { LibraryItemEvent } from './events';
 import { normalizeBoolean, normalizeTags, normalizeTitle, normalizeUuid, normalizeVisibility } from './rules';
 import { isLive, requireOwnStagedAsset, type WorkspaceAssetState } from './workspace-asset';
@@ -148,7 +149,7 @@ export function canRead(item: LibraryItem, actor: Actor): boolean {
  */
 export function requireOwnItem(state: LibraryItemState, actor: Actor, command: string): LibraryItem {
   if (state.status !== 'saved' || !canRead(state, actor)) throw new NotFoundError('library item');
-  if (state.userId !== actor.userId) throw new ForbiddenError(command, 'only the owner of a library item changes it');
+  if (state.userId !== actor.userId) throw new CommandForbiddenError(command, 'only the owner of a library item changes it');
   return state;
 }
 
@@ -172,7 +173,7 @@ function save(command: SaveLibraryItem, state: LibraryItemState): LibraryItemEve
   // Saved already: the same item is the answer, whatever became of the staged asset since.
   if (state.status === 'saved') return [];
   if (!isLive(source, command.now)) {
-    throw new InvalidTransitionError(command.type, source.status === 'staged' ? 'expired' : source.status, `staged asset ${source.assetId} can no longer be saved`);
+    throw new InvalidTransitionError(command.type, source.status === 'staged' ? 'expired' : source.status, { detail: `staged asset ${source.assetId} can no longer be saved` });
   }
   const v = new Violations();
   const title = normalizeTitle(command.title, v);

@@ -3,7 +3,7 @@ import { deciderSpec } from '@lib/testing';
 import type { Actor } from './actor';
 import { libraryItemId, stagedAssetId } from './asset-ids';
 import { collectionDecider, type CollectionState } from './collection';
-import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from './errors';
+import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from '@lib/domain';
 import type { CollectionEvent, LibraryItemEvent, WorkspaceAssetEvent } from './events';
 import { libraryItemDecider, type LibraryItemCommand, type SaveLibraryItem } from './library-item';
 import { workspaceAssetDecider, type WorkspaceAssetState } from './workspace-asset';

@@ -1,5 +1,5 @@
 import { ASSET_MIME_TYPES, ASSET_TYPES, MAX_ASSET_BYTES, VISIBILITIES, type AssetMimeType, type AssetType, type Visibility } from '@lib/contracts';
-import type { Violations } from './errors';
+import type { Violations } from '@lib/domain';
 
 /**
  * The rules on the assets service's inputs, as pure functions. Lengths are counted in Unicode

@@ -2,7 +2,7 @@ import { STAGING_TTL_MS, type BlobData, type GenerationData } from '@lib/contrac
 import type { Decider } from '@lib/event-store';
 import { WORKERS, WRITERS, requireRole, type Actor } from './actor';
 import { stagedAssetId } from './asset-ids';
-import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from '@lib/domain';
 import type { WorkspaceAssetEvent } from './events';
 import {
   MAX_ASSET_INDEX,
@@ -199,7 +199,7 @@ function add(command: AddWorkspaceAsset, state: WorkspaceAssetState): WorkspaceA
   if (workspaceAssetExists(state)) {
     // The same job's asset again: the one already staged is the answer.
     if (state.status === 'staged') return [];
-    throw new InvalidTransitionError(command.type, state.status, `asset ${state.assetId} was ${state.status}`);
+    throw new InvalidTransitionError(command.type, state.status, { detail: `asset ${state.assetId} was ${state.status}` });
   }
   const createdAt = command.now.toISOString();
   const expiresAt = new Date(command.now.getTime() + STAGING_TTL_MS).toISOString();
@@ -225,7 +225,7 @@ function expire(command: ExpireWorkspaceAsset, state: WorkspaceAssetState): Work
   // Already gone (the sweep read a view that had not caught up yet): nothing left to do.
   if (state.status !== 'staged') return [];
   if (command.now.getTime() < Date.parse(state.expiresAt)) {
-    throw new InvalidTransitionError(command.type, state.status, `not due until ${state.expiresAt}`);
+    throw new InvalidTransitionError(command.type, state.status, { detail: `not due until ${state.expiresAt}` });
   }
   return [
     { type: 'WorkspaceAssetExpired', data: { assetId: state.assetId, userId: state.userId, sha256: state.blob.sha256, expiredAt: command.now.toISOString() } },

@@ -2,7 +2,7 @@ import { STAGING_TTL_MS } from '@lib/contracts';
 import { deciderSpec } from '@lib/testing';
 import type { Actor } from './actor';
 import { stagedAssetId } from './asset-ids';
-import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from './errors';
+import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from '@lib/domain';
 import type { WorkspaceAssetEvent } from './events';
 import { workspaceAssetDecider, type AddWorkspaceAsset, type WorkspaceAssetCommand } from './workspace-asset';
 

@@ -1,8 +1,7 @@
 import { ASSET_TYPES, collectionStreamId, libraryItemStreamId, workspaceAssetStreamId, type AssetMimeType, type AssetType, type Visibility } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
-import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
+import { asApplicationErrors, type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
 import type { Pool, PoolClient } from 'pg';
-import { asApplicationErrors } from '../application-errors';
 import {
   collectionCommandHandler,
   libraryItemCommandHandler,

@@ -1,8 +1,7 @@
 import { workspaceAssetStreamId, type AssetMimeType, type AssetType } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
-import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage } from '@lib/service-kit';
+import { asApplicationErrors, type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage } from '@lib/service-kit';
 import type { Pool } from 'pg';
-import { asApplicationErrors } from '../application-errors';
 import { workspaceAssetCommandHandler, type WorkspaceAssetCommandHandler } from '../assets-event-store';
 import { isUuid, stagedAssetId, workspaceAssetExists, type GenerationInput } from '../domain';
 import { isCursorInstant } from '../list-cursor';

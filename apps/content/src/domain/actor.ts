@@ -1,4 +1,4 @@
-import { ForbiddenError } from './errors';
+import { RoleForbiddenError } from './errors';
 
 /**
  * Workspace roles (JWT `role`) plus `system`, the content service's own workers (scheduler,
@@ -21,5 +21,5 @@ export const APPROVERS: readonly ActorRole[] = ['owner', 'admin'];
 export const WORKERS: readonly ActorRole[] = ['system'];
 
 export function requireRole(command: string, actor: Actor, allowed: readonly ActorRole[]): void {
-  if (!allowed.includes(actor.role)) throw new ForbiddenError(command, actor.role, allowed);
+  if (!allowed.includes(actor.role)) throw new RoleForbiddenError(command, actor.role, allowed);
 }

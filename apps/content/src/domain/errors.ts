@@ -1,100 +1,12 @@
-/**
- * Domain errors: plain classes with a stable `code`; no HTTP in the domain. The HTTP layer maps
- * them by code:
- *
- *   invalid_transition -> 409 Conflict     (the command is fine, the post's status forbids it now)
- *   validation_failed  -> 400 Bad Request  (the input breaks a rule; nothing was written)
- *   not_found          -> 404 Not Found    (no such post/template in this workspace, or deleted)
- *   forbidden          -> 403 Forbidden    (the actor's role may not do this)
- *
- * 400 rather than 422 for rule violations: the API answers every refused input the same way,
- * whether the DTO validation or the decider caught it.
- */
-export type DomainErrorCode = 'invalid_transition' | 'validation_failed' | 'not_found' | 'forbidden';
+import { ForbiddenError } from '@lib/domain';
 
-export abstract class DomainError extends Error {
-  abstract readonly code: DomainErrorCode;
-}
-
-export class InvalidTransitionError extends DomainError {
-  readonly code = 'invalid_transition' as const;
-
-  constructor(
-    /** The command refused, e.g. `ApprovePost`. */
-    readonly command: string,
-    /** The status it was refused in. */
-    readonly status: string,
-    /** The statuses it would have been accepted in. */
-    readonly allowed: readonly string[] = [],
-    detail?: string,
-  ) {
-    super(
-      `${command} is not allowed in status ${status}` +
-        (allowed.length > 0 ? ` (only in ${allowed.join(', ')})` : '') +
-        (detail ? `: ${detail}` : ''),
-    );
-    this.name = 'InvalidTransitionError';
-  }
-}
-
-export interface Violation {
-  /** Dotted path of the offending input, e.g. `variants.1.body`. */
-  field: string;
-  message: string;
-}
-
-/** Every rule the input breaks, not just the first, so one answer says everything wrong. */
-export class DomainValidationError extends DomainError {
-  readonly code = 'validation_failed' as const;
-
-  constructor(readonly violations: readonly Violation[]) {
-    super(violations.map((v) => `${v.field}: ${v.message}`).join('; ') || 'invalid input');
-    this.name = 'DomainValidationError';
-  }
-
-  static single(field: string, message: string): DomainValidationError {
-    return new DomainValidationError([{ field, message }]);
-  }
-}
-
-export class NotFoundError extends DomainError {
-  readonly code = 'not_found' as const;
-
-  constructor(
-    readonly entity: 'post' | 'template',
-    readonly id?: string,
-  ) {
-    super(id ? `${entity} ${id} not found` : `${entity} not found`);
-    this.name = 'NotFoundError';
-  }
-}
-
-export class ForbiddenError extends DomainError {
-  readonly code = 'forbidden' as const;
-
+/** The actor's role may not issue this command; the 403 answer names the roles that may. */
+export class RoleForbiddenError extends ForbiddenError {
   constructor(
     readonly command: string,
     readonly role: string,
     readonly allowedRoles: readonly string[],
   ) {
-    super(`${command} needs role ${allowedRoles.join(' or ')}, actor is ${role}`);
-    this.name = 'ForbiddenError';
-  }
-}
-
-/** Collects violations while validating, then throws them together. */
-export class Violations {
-  private readonly list: Violation[] = [];
-
-  add(field: string, message: string): void {
-    this.list.push({ field, message });
-  }
-
-  get isEmpty(): boolean {
-    return this.list.length === 0;
-  }
-
-  throwIfAny(): void {
-    if (this.list.length > 0) throw new DomainValidationError([...this.list]);
+    super(`${command} needs role ${allowedRoles.join(' or ')}, actor is ${role}`, { allowedRoles });
   }
 }

@@ -12,7 +12,7 @@ import {
 } from '@lib/contracts';
 import type { Decider } from '@lib/event-store';
 import { APPROVERS, WORKERS, WRITERS, requireRole, type ActorRole } from './actor';
-import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from '@lib/domain';
 import type {
   ApprovePost,
   ArchivePost,
@@ -88,7 +88,7 @@ function requirePost(state: PostState): Post {
 }
 
 function requireStatus(command: string, post: Post, allowed: readonly PostStatus[], detail?: string): void {
-  if (!allowed.includes(post.status)) throw new InvalidTransitionError(command, post.status, allowed, detail);
+  if (!allowed.includes(post.status)) throw new InvalidTransitionError(command, post.status, { allowed, detail });
 }
 
 function contentOf(post: Post): PostContentData {
@@ -102,7 +102,7 @@ function same(a: unknown, b: unknown): boolean {
 
 function draft(command: DraftPost, state: PostState): PostEvent[] {
   requireRole(command.type, command.actor, WRITERS);
-  if (postExists(state)) throw new InvalidTransitionError(command.type, state.status, [], `post ${state.postId} already exists`);
+  if (postExists(state)) throw new InvalidTransitionError(command.type, state.status, { allowed: [], detail: `post ${state.postId} already exists` });
   const v = new Violations();
   if (!isUuid(command.postId)) v.add('postId', 'must be a uuid');
   const content: PostContentData = {
@@ -273,7 +273,7 @@ function reject(command: RejectPost, state: PostState): PostEvent[] {
   requireStatus(command.type, post, ['in_review', 'approved']);
   const published = publishedPlatforms(post);
   if (published.length > 0) {
-    throw new InvalidTransitionError(command.type, post.status, [], `already published on ${published.join(', ')}; its content is frozen`);
+    throw new InvalidTransitionError(command.type, post.status, { allowed: [], detail: `already published on ${published.join(', ')}; its content is frozen` });
   }
   const v = new Violations();
   const reason = normalizeReason(command.reason, v);
@@ -348,7 +348,7 @@ function startPublishing(command: StartPublishing, state: PostState): PostEvent[
     requireStatus(command.type, post, ['scheduled'], 'the scheduler only publishes scheduled posts');
     const due = post.schedule?.scheduledAt;
     if (due === undefined || Date.parse(due) > command.now.getTime()) {
-      throw new InvalidTransitionError(command.type, post.status, [], `not due until ${due ?? 'never'}`);
+      throw new InvalidTransitionError(command.type, post.status, { allowed: [], detail: `not due until ${due ?? 'never'}` });
     }
     return [started(command, post)];
   }
@@ -374,7 +374,7 @@ function started(command: StartPublishing, post: Post): PostEvent {
   if (publications.length === 0) {
     // Unreachable through the lifecycle (review needs a platform, the last one published makes
     // the post published); refused rather than starting a round with nothing to do.
-    throw new InvalidTransitionError(command.type, post.status, [], 'no platform left to publish');
+    throw new InvalidTransitionError(command.type, post.status, { allowed: [], detail: 'no platform left to publish' });
   }
   return {
     type: 'PostPublishingStarted',

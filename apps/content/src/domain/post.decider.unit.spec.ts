@@ -1,7 +1,8 @@
 import type { Platform, PostContentData, PostStatus, PostVariantData } from '@lib/contracts';
 import { deciderSpec } from '@lib/testing';
 import type { Actor } from './actor';
-import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError } from '@lib/domain';
+import { RoleForbiddenError } from './errors';
 import type { PostCommand } from './post.commands';
 import { postDecider } from './post.decider';
 import type { PostEvent } from './post.events';
@@ -231,7 +232,7 @@ describe('DraftPost', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given([]).when(draftPost({ actor: viewer })).thenThrows(ForbiddenError, { code: 'forbidden', role: 'viewer' });
+    spec.given([]).when(draftPost({ actor: viewer })).thenThrows(RoleForbiddenError, { code: 'forbidden', role: 'viewer' });
   });
 
   it('reports every broken rule at once', () => {
@@ -378,7 +379,7 @@ describe('EditPost', () => {
 
   it('given no post, then NotFoundError; a viewer, then ForbiddenError', () => {
     spec.given([]).when(edit({ title: 'x' })).thenThrows(NotFoundError, { code: 'not_found' });
-    spec.given(history.draft).when(edit({ title: 'x' }, viewer)).thenThrows(ForbiddenError);
+    spec.given(history.draft).when(edit({ title: 'x' }, viewer)).thenThrows(RoleForbiddenError);
   });
 });
 
@@ -427,7 +428,7 @@ describe('AttachMedia / DetachMedia', () => {
   });
 
   it('refuses a viewer, and a missing post', () => {
-    spec.given(history.draft).when(attach(asset(2), viewer)).thenThrows(ForbiddenError);
+    spec.given(history.draft).when(attach(asset(2), viewer)).thenThrows(RoleForbiddenError);
     spec.given([]).when(detach(asset(2))).thenThrows(NotFoundError);
   });
 });
@@ -466,7 +467,7 @@ describe('SubmitPostForReview', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given(history.draft).when(submit(viewer)).thenThrows(ForbiddenError);
+    spec.given(history.draft).when(submit(viewer)).thenThrows(RoleForbiddenError);
   });
 });
 
@@ -481,7 +482,7 @@ describe('ApprovePost', () => {
   });
 
   it.each([editor, viewer, publisher])('refuses $role: approvals need admin or owner', (actor) => {
-    spec.given(history.in_review).when(approve(actor)).thenThrows(ForbiddenError, { allowedRoles: ['owner', 'admin'] });
+    spec.given(history.in_review).when(approve(actor)).thenThrows(RoleForbiddenError, { allowedRoles: ['owner', 'admin'] });
   });
 
   it('lets an admin approve a post they wrote (no four-eyes rule in the seeds)', () => {
@@ -518,7 +519,7 @@ describe('RejectPost', () => {
   });
 
   it.each([editor, viewer])('refuses $role', (actor) => {
-    spec.given(history.in_review).when(reject('no', actor)).thenThrows(ForbiddenError);
+    spec.given(history.in_review).when(reject('no', actor)).thenThrows(RoleForbiddenError);
   });
 
   it.each(except('in_review', 'approved'))('given a post %s, when rejected, then InvalidTransitionError', (status) => {
@@ -595,7 +596,7 @@ describe('SchedulePost', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given(history.approved).when(schedule(iso(DUE), 'UTC', t(SCHEDULING), viewer)).thenThrows(ForbiddenError);
+    spec.given(history.approved).when(schedule(iso(DUE), 'UTC', t(SCHEDULING), viewer)).thenThrows(RoleForbiddenError);
   });
 });
 
@@ -613,7 +614,7 @@ describe('UnschedulePost', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given(history.scheduled).when(unschedule(viewer)).thenThrows(ForbiddenError);
+    spec.given(history.scheduled).when(unschedule(viewer)).thenThrows(RoleForbiddenError);
   });
 });
 
@@ -647,7 +648,7 @@ describe('StartPublishing', () => {
 
   it('the scheduler only publishes scheduled posts, and only a system actor triggers by schedule', () => {
     spec.given(history.approved).when(publishDue()).thenThrows(InvalidTransitionError, { status: 'approved', allowed: ['scheduled'] });
-    spec.given(history.scheduled).when(publishDue(t(DUE), editor)).thenThrows(ForbiddenError, { allowedRoles: ['system'] });
+    spec.given(history.scheduled).when(publishDue(t(DUE), editor)).thenThrows(RoleForbiddenError, { allowedRoles: ['system'] });
   });
 
   it('given a partly failed post, when retried, then only the platforms not yet published are targeted, under the same keys', () => {
@@ -674,7 +675,7 @@ describe('StartPublishing', () => {
   });
 
   it('refuses a viewer; a system worker may publish now', () => {
-    spec.given(history.approved).when(publishNow(viewer)).thenThrows(ForbiddenError);
+    spec.given(history.approved).when(publishNow(viewer)).thenThrows(RoleForbiddenError);
     spec.given(history.approved).when(publishNow(publisher)).run();
   });
 
@@ -743,7 +744,7 @@ describe('CompletePublishing', () => {
   });
 
   it.each([editor, admin, owner])('refuses $role: only the publisher worker reports results', (actor) => {
-    spec.given(history.publishing).when(complete([ok('x'), ok('linkedin')], actor)).thenThrows(ForbiddenError);
+    spec.given(history.publishing).when(complete([ok('x'), ok('linkedin')], actor)).thenThrows(RoleForbiddenError);
   });
 
   it.each(except('publishing'))('given a post %s, when completed, then InvalidTransitionError', (status) => {
@@ -772,7 +773,7 @@ describe('ArchivePost', () => {
   });
 
   it('refuses a viewer, and a missing post', () => {
-    spec.given(history.draft).when(archive(viewer)).thenThrows(ForbiddenError);
+    spec.given(history.draft).when(archive(viewer)).thenThrows(RoleForbiddenError);
     spec.given([]).when(archive()).thenThrows(NotFoundError);
   });
 });

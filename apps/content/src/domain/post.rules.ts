@@ -8,7 +8,7 @@ import {
   type PostContentData,
   type PostVariantData,
 } from '@lib/contracts';
-import { Violations } from './errors';
+import { Violations } from '@lib/domain';
 
 /**
  * The rules on a post's content, as pure functions. Lengths are counted in Unicode code points

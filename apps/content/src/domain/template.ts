@@ -6,7 +6,7 @@ import {
 } from '@lib/contracts';
 import type { Decider } from '@lib/event-store';
 import { WRITERS, requireRole, type Actor } from './actor';
-import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError, Violations } from '@lib/domain';
 import type { ContentDomainEvent } from './post.events';
 import { BODY_MAX_LENGTH, isUuid, normalizeOptionalLabel, textLength } from './post.rules';
 
@@ -172,7 +172,7 @@ export function decideTemplate(command: TemplateCommand, state: TemplateState): 
   switch (command.type) {
     case 'CreateTemplate': {
       requireRole(command.type, command.actor, WRITERS);
-      if (state.status !== 'none') throw new InvalidTransitionError(command.type, state.status, [], `template ${state.templateId} already exists`);
+      if (state.status !== 'none') throw new InvalidTransitionError(command.type, state.status, { allowed: [], detail: `template ${state.templateId} already exists` });
       const v = new Violations();
       if (!isUuid(command.templateId)) v.add('templateId', 'must be a uuid');
       const name = normalizeName(command.name, v);

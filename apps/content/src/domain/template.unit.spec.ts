@@ -1,6 +1,7 @@
 import { deciderSpec } from '@lib/testing';
 import type { Actor } from './actor';
-import { DomainValidationError, ForbiddenError, InvalidTransitionError, NotFoundError } from './errors';
+import { DomainValidationError, InvalidTransitionError, NotFoundError } from '@lib/domain';
+import { RoleForbiddenError } from './errors';
 import { fillTemplate, templateDecider, type Template, type TemplateCommand, type TemplateEvent } from './template';
 
 const spec = deciderSpec(templateDecider);
@@ -77,7 +78,7 @@ describe('CreateTemplate', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given([]).when(create({ actor: viewer })).thenThrows(ForbiddenError);
+    spec.given([]).when(create({ actor: viewer })).thenThrows(RoleForbiddenError);
   });
 });
 
@@ -120,7 +121,7 @@ describe('UpdateTemplate', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given([created]).when(update({ name: 'x' }, viewer)).thenThrows(ForbiddenError);
+    spec.given([created]).when(update({ name: 'x' }, viewer)).thenThrows(RoleForbiddenError);
   });
 });
 
@@ -136,7 +137,7 @@ describe('DeleteTemplate', () => {
   });
 
   it('refuses a viewer', () => {
-    spec.given([created]).when(remove(viewer)).thenThrows(ForbiddenError);
+    spec.given([created]).when(remove(viewer)).thenThrows(RoleForbiddenError);
   });
 
   it('refuses an unknown command', () => {

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiParam, ApiResponse } from '@nestjs/swagger';
-import { ErrorBody } from '@lib/service-kit';
+import { ApiHeader, ApiParam } from '@nestjs/swagger';
+import { apiErrorResponses } from '@lib/service-kit';
 
 const ERROR_DESCRIPTIONS = {
   400: 'The input is invalid: unknown or missing fields, wrong types, broken rules, malformed JSON, a bad id, cursor or If-Match. Nothing was written.',
@@ -10,12 +10,8 @@ const ERROR_DESCRIPTIONS = {
   413: 'The body is larger than HTTP_BODY_LIMIT.',
 } as const;
 
-type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
-
 /** The error answers an endpoint may give besides 401/403 (which @Permission() documents). */
-export function ApiErrorResponses(...statuses: ErrorStatus[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ErrorBody, description: ERROR_DESCRIPTIONS[status] })));
-}
+export const ApiErrorResponses = apiErrorResponses(ERROR_DESCRIPTIONS);
 
 /**
  * Optional If-Match: without it the command applies to whatever version is current (the domain

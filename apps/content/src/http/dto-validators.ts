@@ -1,5 +1,6 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { parseInstant, Violations } from '../domain';
+import { Violations } from '@lib/domain';
+import { parseInstant } from '../domain';
 
 /** An ISO-8601 instant with its offset (`2030-01-01T09:00:00Z`, `…+01:00`), by the domain's own rule. */
 function isInstant(value: unknown): value is string {

@@ -1,9 +1,8 @@
 import { POST_STATUSES, postStreamId, type Platform, type PostStatus } from '@lib/contracts';
 import { qualified, type PostgresEventStore } from '@lib/event-store';
-import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
+import { asApplicationErrors, type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage, ValidationError } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { asApplicationErrors } from '../application-errors';
 import { postCommandHandler, type PostCommandHandler } from '../content-event-store';
 import { isUuid, postExists, type Actor, type DraftPost, type PostChanges, type PostCommand } from '../domain';
 import { POST_SUMMARIES } from '../projections/post-summaries.projection';

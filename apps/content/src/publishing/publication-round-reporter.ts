@@ -2,7 +2,8 @@ import { postStreamId } from '@lib/contracts';
 import { ConcurrencyError } from '@lib/event-store';
 import { type Clock } from '@lib/service-kit';
 import type { PostCommandHandler } from '../content-event-store';
-import { InvalidTransitionError, type PlatformPublishResult } from '../domain';
+import { InvalidTransitionError } from '@lib/domain';
+import type { PlatformPublishResult } from '../domain';
 import type { JobOutcome, PublicationJobStore, SettledRound } from './publication-job-store';
 import { PUBLISHER_ACTOR } from './system-actors';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { BackgroundLoop, type Clock } from '@lib/service-kit';
 import type { PostCommandHandler } from '../content-event-store';
-import { InvalidTransitionError, NotFoundError } from '../domain';
+import { InvalidTransitionError, NotFoundError } from '@lib/domain';
 import { POST_SUMMARIES } from '../projections/post-summaries.projection';
 import type { PublicationRoundReporter } from './publication-round-reporter';
 import { SCHEDULER_ACTOR } from './system-actors';

@@ -1,9 +1,8 @@
 import { templateStreamId, type Platform } from '@lib/contracts';
 import { inTransaction, qualified, type PostgresEventStore } from '@lib/event-store';
-import { type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage } from '@lib/service-kit';
+import { asApplicationErrors, type Clock, decodeCursor, eventMetadata, NotFoundError, type Page, pageLimit, type RequestContext, toPage } from '@lib/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { asApplicationErrors } from '../application-errors';
 import { templateCommandHandler, type TemplateCommandHandler } from '../content-event-store';
 import {
   isUuid,

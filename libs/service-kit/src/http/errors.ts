@@ -43,3 +43,8 @@ export class DomainRuleError extends DomainError {
 export class PreconditionFailedError extends DomainError {
   readonly statusCode = 412;
 }
+
+/** 403: the actor may not issue this command (a role rule, or an item visible to it but not its own). */
+export class ForbiddenActionError extends DomainError {
+  readonly statusCode = 403;
+}

@@ -115,6 +115,26 @@ describe('OutboxRelay', () => {
     }
   });
 
+  it('never moves its checkpoint past a publish that failed, even when later publishes of its batch were acknowledged', async () => {
+    const before = await appendPosts(h.store, 2);
+    // Over NATS's 1 MB max_payload: this publish fails every time, while the ones around it in the batch succeed.
+    await h.store.appendToStream(`post-${randomUUID()}`, [{ type: 'PostDrafted', data: { n: 2, body: 'x'.repeat(2 * 1024 * 1024) } }], {
+      streamType: 'post',
+      expectedVersion: 'no_stream',
+      metadata: metadata(),
+    });
+    await appendPosts(h.store, 2, 'PostDrafted', 3);
+    const registry = new Registry();
+    relay({ batchSize: 10, registry });
+
+    await eventually(async () => expect(await metricValue(registry, 'outbox_relay_failures_total')).toBeGreaterThanOrEqual(2), 30_000);
+    const visible = (await h.store.readAll(START, { limit: 10 })).events;
+    const lastGood = visible[1];
+    expect(lastGood.id).toBe(before[1]);
+    expect(await readCheckpoint(h.pool, h.schema, 'content-outbox')).toEqual({ transactionId: lastGood.transactionId, position: lastGood.position });
+    expect((await streamMessages(h.jsm, 'CONTENT')).map((m) => m.header.get('Nats-Msg-Id')).slice(0, 2)).toEqual(before);
+  });
+
   it('passes over the events shouldPublish refuses, publishing none of them, and moves its checkpoint past them', async () => {
     // Events a service keeps for itself, as analytics keeps its copies of other services' events.
     const appendInternal = async (count: number): Promise<string[]> => {

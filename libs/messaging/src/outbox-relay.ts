@@ -81,6 +81,8 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   /** Consecutive failures of the outer loop (lock, PostgreSQL); reset once a read succeeds. */
   private failures = 0;
+  /** The lag last reported, and when. */
+  private lag: { at: number; events: number } | null = null;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? `${options.service}-outbox`;
@@ -139,6 +141,7 @@ export class OutboxRelay {
         this.leading = false;
         // Only the leader knows the lag; a former leader must not keep reporting a stale value.
         if (locked) this.metrics.lag.remove({ relay: this.name });
+        this.lag = null;
         client?.removeListener('error', ignoreError);
         // Destroying the leader's connection ends its session, which releases the lock even
         // when an explicit unlock could not be sent.
@@ -165,7 +168,7 @@ export class OutboxRelay {
       while (!signal.aborted) {
         this.appended = false;
         const batch = await this.options.store.readAll(checkpoint, { limit: this.options.batchSize ?? 100 }, client);
-        this.metrics.lag.set({ relay: this.name }, await this.options.store.countAfter(checkpoint, undefined, client));
+        await this.refreshLag(client, checkpoint, batch.events.length === 0, publishFailures > 0);
         this.failures = 0;
         if (batch.events.length === 0) {
           await this.idle(this.options.pollIntervalMs ?? 1000, signal);
@@ -247,6 +250,20 @@ export class OutboxRelay {
     ]);
   }
 
+  /**
+   * Counts the lag at most once per LAG_REFRESH_MS while publishing goes well (a count per batch
+   * would be a query per wake-up), once more on running out of work, so an idle relay reports 0,
+   * and on every attempt while publishes fail.
+   */
+  private async refreshLag(client: PoolClient, checkpoint: GlobalCheckpoint, idle: boolean, failing: boolean): Promise<void> {
+    const now = Date.now();
+    const last = this.lag;
+    if (last !== null && !failing && now - last.at < LAG_REFRESH_MS && !(idle && last.events > 0)) return;
+    const events = await this.options.store.countAfter(checkpoint, undefined, client);
+    this.lag = { at: now, events };
+    this.metrics.lag.set({ relay: this.name }, events);
+  }
+
   private onAppend(): void {
     this.appended = true;
     this.wake?.();
@@ -268,5 +285,7 @@ export class OutboxRelay {
     });
   }
 }
+
+const LAG_REFRESH_MS = 1000;
 
 function ignoreError(): void {}

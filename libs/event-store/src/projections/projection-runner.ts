@@ -53,6 +53,8 @@ export interface RebuildReport {
 
 const SHADOW = '__rebuild';
 const MAX_CATCH_UP_ROUNDS = 5;
+/** Lag gauges are refreshed at most this often while a projection is busy (each refresh is two queries). */
+const LAG_REFRESH_MS = 1000;
 const SWAP_ATTEMPTS = 5;
 const RETIRED = '__retired';
 
@@ -62,7 +64,12 @@ interface LoopState {
   /** Consecutive failures of the one event being isolated: counts toward dead-lettering it. */
   eventFailures: number;
   isolate: boolean;
-  wake: () => void;
+  /** The checkpoint as this loop last saw it (checkpoints only move forward); null before it looked. */
+  known: GlobalCheckpoint | null;
+  /** Why the loop last woke: a NOTIFY is checked against the visible head first, a poll never is. */
+  notified: boolean;
+  lag: { at: number; events: number } | null;
+  wake: (notified: boolean) => void;
 }
 
 /**
@@ -82,6 +89,7 @@ export class ProjectionRunner {
   private readonly loops = new Map<string, LoopState>();
   private readonly running: Promise<void>[] = [];
   private listener: AppendListener | null = null;
+  private head: Promise<GlobalCheckpoint> | null = null;
   private stopped = true;
   private readonly metrics: { position: Gauge<'projection'>; lag: Gauge<'projection'>; applied: Counter<'projection'>; failures: Counter<'projection'>; deadLettered: Counter<'projection'> };
 
@@ -125,7 +133,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     // Every loop, including one backing off after failures (its wait may be up to 30 s).
-    for (const state of this.loops.values()) state.wake();
+    for (const state of this.loops.values()) state.wake(false);
     await this.listener?.close();
     this.listener = null;
     await Promise.all(this.running.splice(0));
@@ -136,7 +144,7 @@ export class ProjectionRunner {
     await this.ensureCheckpoints();
     for (const projection of this.select(name)) {
       // Waits for the checkpoint lock: skipping it would mistake another instance's batch for being caught up.
-      while ((await this.runBatch(projection, projection.name, false, this.batchSize, undefined, true)) > 0);
+      while ((await this.runBatch(projection, projection.name, false, this.batchSize, undefined, true)).read > 0);
     }
   }
 
@@ -197,7 +205,7 @@ export class ProjectionRunner {
     let target = await this.store.visibleHead();
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       for (;;) {
-        const n = await this.runBatch(projection, shadowCheckpoint, true, this.batchSize, target);
+        const { read: n } = await this.runBatch(projection, shadowCheckpoint, true, this.batchSize, target);
         if (n === 0) break;
         events += n;
       }
@@ -333,12 +341,16 @@ export class ProjectionRunner {
   }
 
   private async loop(projection: Projection): Promise<void> {
-    const state: LoopState = { failures: 0, eventFailures: 0, isolate: false, wake: () => undefined };
+    const state: LoopState = { failures: 0, eventFailures: 0, isolate: false, known: null, notified: false, lag: null, wake: () => undefined };
     this.loops.set(projection.name, state);
+    let read = 0;
     while (!this.stopped) {
-      let read = 0;
+      const limit = state.isolate ? 1 : this.batchSize;
       try {
-        read = await this.runBatch(projection, projection.name, false, state.isolate ? 1 : this.batchSize);
+        // A full batch leaves more behind; otherwise a NOTIFY is first checked against what is
+        // visible, so that the wake-ups of every loop of a busy store do not each cost a
+        // transaction that finds nothing (a poll always runs the batch).
+        read = read < limit && state.notified && state.failures === 0 && (await this.nothingPast(state.known)) ? 0 : await this.runLoopBatch(projection, state, limit);
         state.failures = 0;
         state.eventFailures = 0;
         state.isolate = false;
@@ -347,23 +359,39 @@ export class ProjectionRunner {
         // Never lets the loop end: a rejected loop would stop the projection for good.
         await this.recordFailure(projection, state, error).catch((failure: unknown) => this.options.onError?.(projection.name, failure));
       }
-      await this.updateLag(projection).catch(() => undefined);
+      await this.refreshLag(projection, state, read).catch(() => undefined);
       if (this.stopped) break; // stop() may have come during the batch, after its wake-up call
       if (read > 0) continue;
       const delay = state.failures > 0 ? Math.min(this.retryBaseDelayMs * 2 ** (state.failures - 1), 30_000) : this.pollIntervalMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        state.wake = () => {
+      state.notified = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), delay);
+        state.wake = (notified) => {
           clearTimeout(timer);
-          resolve();
+          resolve(notified);
         };
       });
     }
     this.loops.delete(projection.name);
   }
 
+  private async runLoopBatch(projection: Projection, state: LoopState, limit: number): Promise<number> {
+    const batch = await this.runBatch(projection, projection.name, false, limit);
+    if (batch.checkpoint) state.known = batch.checkpoint;
+    return batch.read;
+  }
+
+  /**
+   * Whether nothing visible lies past `known`. Loops woken by the same NOTIFY share one query: a
+   * later append sends a later NOTIFY, which wakes them again.
+   */
+  private async nothingPast(known: GlobalCheckpoint | null): Promise<boolean> {
+    if (known === null) return false;
+    this.head ??= this.store.visibleHead().finally(() => (this.head = null));
+    return compareCheckpoints(await this.head, known) <= 0;
+  }
+
   private wakeAll(): void {
-    for (const state of this.loops.values()) if (state.failures === 0) state.wake();
+    for (const state of this.loops.values()) if (state.failures === 0) state.wake(true);
   }
 
   private async recordFailure(projection: Projection, state: LoopState, error: unknown): Promise<void> {
@@ -407,7 +435,10 @@ export class ProjectionRunner {
     });
   }
 
-  /** One transaction: lock the checkpoint, read, apply, move the checkpoint. Returns the events read. */
+  /**
+   * One transaction: lock the checkpoint, read, apply, move the checkpoint. Returns the events
+   * read and the checkpoint after them (null when another instance held it).
+   */
   private async runBatch(
     projection: Projection,
     checkpointName: string,
@@ -415,14 +446,14 @@ export class ProjectionRunner {
     limit = this.batchSize,
     until?: GlobalCheckpoint,
     waitForLock = false,
-  ): Promise<number> {
+  ): Promise<{ read: number; checkpoint: GlobalCheckpoint | null }> {
     return inTransaction(this.pool, async (tx) => {
       const checkpoint = await this.lockCheckpoint(tx, checkpointName, !waitForLock);
-      if (!checkpoint) return 0;
+      if (!checkpoint) return { read: 0, checkpoint: null };
       const batch = await this.applyBatch(tx, projection, checkpoint, rebuilding, limit, until);
       if (batch.read > 0) await this.saveCheckpoint(tx, checkpointName, batch.checkpoint);
       if (!rebuilding) this.metrics.applied.inc({ projection: projection.name }, batch.applied);
-      return batch.read;
+      return { read: batch.read, checkpoint: batch.checkpoint };
     });
   }
 
@@ -466,9 +497,17 @@ export class ProjectionRunner {
     );
   }
 
-  private async updateLag(projection: Projection): Promise<void> {
+  /**
+   * Refreshes the lag gauges at most once per LAG_REFRESH_MS while the projection works, and
+   * once more when it runs out of work, so an idle projection reports where it really stands.
+   */
+  private async refreshLag(projection: Projection, state: LoopState, read: number): Promise<void> {
+    const now = Date.now();
+    const due = state.lag === null || now - state.lag.at >= LAG_REFRESH_MS || (read === 0 && state.lag.events > 0);
+    if (!due) return;
     const [status] = await this.status(projection.name);
     if (!status) return;
+    state.lag = { at: now, events: status.lagEvents };
     this.metrics.position.set({ projection: projection.name }, status.checkpoint.position);
     this.metrics.lag.set({ projection: projection.name }, status.lagEvents);
   }

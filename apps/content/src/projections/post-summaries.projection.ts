@@ -5,7 +5,9 @@ export const POST_SUMMARIES = 'post_summaries';
 
 /**
  * One row per post: what lists, the calendar and the scheduler read. Each event is applied
- * only over an older row version, so applying an event twice changes nothing.
+ * only over an older row version, so applying an event twice changes nothing. A run of drafts
+ * (new posts, the bulk of a busy store) is inserted by one statement: a batch's transaction
+ * holds back every reader by position on the server while it runs, so it must stay short.
  */
 export const postSummariesProjection: Projection = {
   name: POST_SUMMARIES,
@@ -26,24 +28,46 @@ export const postSummariesProjection: Projection = {
     'PostArchived',
   ] satisfies PostEvent['type'][],
   async apply(events, ctx) {
-    for (const event of events) await applyPostEvent(event as RecordedEvent<PostEvent>, ctx);
+    // Drafts before any later event of the batch, so that event finds its post's row.
+    let drafts: RecordedEvent<PostDrafted>[] = [];
+    for (const recorded of events as readonly RecordedEvent<PostEvent>[]) {
+      if (recorded.type === 'PostDrafted') {
+        drafts.push(recorded as RecordedEvent<PostDrafted>);
+        continue;
+      }
+      await insertDrafts(drafts, ctx);
+      drafts = [];
+      await applyChange(recorded as RecordedEvent<Exclude<PostEvent, PostDrafted>>, ctx);
+    }
+    await insertDrafts(drafts, ctx);
   },
 };
 
-async function applyPostEvent(recorded: RecordedEvent<PostEvent>, ctx: ProjectionContext): Promise<void> {
+async function insertDrafts(drafts: readonly RecordedEvent<PostDrafted>[], ctx: ProjectionContext): Promise<void> {
+  if (drafts.length === 0) return;
+  const rows = drafts.map(({ data, metadata, version, occurredAt }) => ({
+    post_id: data.postId,
+    workspace_id: metadata.workspaceId,
+    title: data.title,
+    campaign_id: data.campaignId,
+    platforms: data.variants.map((v) => v.platform),
+    author_id: data.authorId,
+    version,
+    created_at: data.draftedAt,
+    updated_at: occurredAt.toISOString(),
+  }));
+  await ctx.client.query(
+    `INSERT INTO ${ctx.table(POST_SUMMARIES)} AS p (post_id, workspace_id, title, status, campaign_id, platforms, author_id, version, created_at, updated_at)
+     SELECT r.post_id, r.workspace_id, r.title, 'draft', r.campaign_id, ARRAY(SELECT v FROM jsonb_array_elements_text(r.platforms) WITH ORDINALITY AS e(v, n) ORDER BY n), r.author_id, r.version, r.created_at, r.updated_at
+     FROM jsonb_to_recordset($1::jsonb) AS r(post_id uuid, workspace_id uuid, title text, campaign_id uuid, platforms jsonb, author_id text, version bigint, created_at timestamptz, updated_at timestamptz)
+     ON CONFLICT (post_id) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+}
+
+async function applyChange(recorded: RecordedEvent<Exclude<PostEvent, PostDrafted>>, ctx: ProjectionContext): Promise<void> {
   const table = ctx.table(POST_SUMMARIES);
-  const event = { type: recorded.type, data: recorded.data } as PostEvent;
-  if (event.type === 'PostDrafted') {
-    const d = event.data;
-    const platforms = d.variants.map((v) => v.platform);
-    await ctx.client.query(
-      `INSERT INTO ${table} AS p (post_id, workspace_id, title, status, campaign_id, platforms, author_id, version, created_at, updated_at)
-       VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (post_id) DO NOTHING`,
-      [d.postId, recorded.metadata.workspaceId, d.title, d.campaignId, platforms, d.authorId, recorded.version, d.draftedAt, recorded.occurredAt],
-    );
-    return;
-  }
+  const event = { type: recorded.type, data: recorded.data } as Exclude<PostEvent, PostDrafted>;
   const [assignments, values] = changesOf(event);
   // $1 post, $2 version, $3 recorded time; the event's own values follow.
   await ctx.client.query(

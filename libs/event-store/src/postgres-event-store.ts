@@ -16,6 +16,7 @@ import {
   type ReadStreamOptions,
   type ReadStreamResult,
   type RecordedEvent,
+  type StreamAppend,
 } from './types';
 import { UpcasterRegistry } from './upcasting';
 
@@ -129,12 +130,46 @@ export class PostgresEventStore {
     }
     const rows = result.rows.map((r) => ({ position: Number(r.position), version: Number(r.stream_version), tx: r.transaction_id }));
     rows.sort((a, b) => a.version - b.version);
-    this.announceAppend();
+    if (options.announce ?? true) this.announce();
     return {
       nextExpectedVersion: rows[rows.length - 1].version,
       positions: rows.map((r) => r.position),
       transactionId: rows[0].tx,
     };
+  }
+
+  /**
+   * Appends to many streams in one statement, each stream's events after whatever it holds
+   * (expected version `any`): for a batch of independent facts, such as a consumer recording
+   * the events of a batch of messages, in one round trip rather than one per stream. Runs in
+   * the caller's transaction (`client`): a stream that exists in another workspace refuses the
+   * call with ConcurrencyError, after which that transaction must roll back, as it would leave
+   * the other streams' events. Streams are locked in stream id order, so concurrent calls cannot
+   * deadlock. Readers are woken on the call unless `announce` is false (see AppendOptions).
+   */
+  async appendToStreams(appends: readonly StreamAppend[], client: PoolClient, options: { announce?: boolean } = {}): Promise<void> {
+    const columns: unknown[][] = Array.from({ length: 8 }, () => []);
+    const [streams, types, workspaces, ids, eventTypes, versions, data, metas] = columns;
+    for (const append of appends) {
+      for (const event of append.events) {
+        streams.push(append.streamId);
+        types.push(append.streamType);
+        workspaces.push(append.metadata.workspaceId);
+        ids.push(event.id ?? randomUUID());
+        eventTypes.push(event.type);
+        versions.push(event.schemaVersion ?? this.upcasters.currentVersion(event.type));
+        data.push(JSON.stringify(event.data));
+        metas.push(JSON.stringify(event.metadata ? { ...append.metadata, ...event.metadata, workspaceId: append.metadata.workspaceId } : append.metadata));
+      }
+    }
+    if (ids.length === 0) return;
+    const result = await client.query<{ stream_id: string }>(this.statement(this.sql.appendToStreams, columns));
+    if (result.rowCount !== ids.length) {
+      const written = new Set(result.rows.map((row) => row.stream_id));
+      const refused = appends.find((append) => append.events.length > 0 && !written.has(append.streamId));
+      throw new ConcurrencyError(refused?.streamId ?? String(streams[0]), 'any', await this.currentVersion(refused?.streamId ?? String(streams[0]), client));
+    }
+    if (options.announce ?? true) this.announce();
   }
 
   async readStream<E extends DomainEvent = DomainEvent>(
@@ -211,11 +246,12 @@ export class PostgresEventStore {
   }
 
   /**
-   * NOTIFY is sent after commit from its own statement, at most once per NOTIFY_INTERVAL_MS:
-   * a NOTIFY inside the append's transaction would take PostgreSQL's global notify lock at
-   * commit and serialise every concurrent append, and readers need one wake-up, not one per event.
+   * Wakes the store's readers (relay, projections): a NOTIFY from its own statement, after the
+   * append's commit, at most once per NOTIFY_INTERVAL_MS (a last one follows a burst). A NOTIFY
+   * inside the append's transaction would take PostgreSQL's global notify lock at commit and
+   * serialise every concurrent append, and readers need one wake-up, not one per event.
    */
-  private announceAppend(): void {
+  announce(): void {
     if (this.notifyTimer) {
       this.notifyPending = true;
       return;
@@ -224,7 +260,7 @@ export class PostgresEventStore {
     this.pool.query('SELECT pg_notify($1, $2)', [this.notifyChannel, '']).catch(() => undefined); // readers also poll
     this.notifyTimer = setTimeout(() => {
       this.notifyTimer = null;
-      if (this.notifyPending) this.announceAppend();
+      if (this.notifyPending) this.announce();
     }, NOTIFY_INTERVAL_MS);
     this.notifyTimer.unref();
   }
@@ -281,6 +317,32 @@ function buildStatements(schema: string) {
   return {
     appendOne: appends(insertEvents(one)),
     appendMany: appends(insertEvents(many)),
+    // $1..$8 one element per event: stream id, stream type, workspace, event id, type, schema
+    // version, data, metadata. Each stream's row is created or bumped once by its event count
+    // (unless it belongs to another workspace: then it returns no row, its events are not
+    // inserted, and the caller sees fewer rows than events); the events then take the versions
+    // below the new one, in the order given.
+    appendToStreams: `
+      WITH e AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
+          WITH ORDINALITY AS e(stream_id, stream_type, workspace_id, id, type, schema_version, data, metadata, ord)
+      ),
+      counts AS (
+        SELECT stream_id, min(stream_type) AS stream_type, min(workspace_id::text)::uuid AS workspace_id, count(*) AS n FROM e GROUP BY stream_id
+      ),
+      s AS (
+        INSERT INTO ${streams} AS st (stream_id, stream_type, workspace_id, version)
+        SELECT stream_id, stream_type, workspace_id, n FROM counts ORDER BY stream_id
+        ON CONFLICT (stream_id) DO UPDATE SET version = st.version + EXCLUDED.version, updated_at = now()
+          WHERE st.workspace_id = EXCLUDED.workspace_id
+        RETURNING st.stream_id, st.version, st.workspace_id
+      )
+      INSERT INTO ${events} (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata, workspace_id)
+      SELECT e.stream_id, e.stream_type, s.version - c.n + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.ord), e.id, e.type, e.schema_version, e.data, e.metadata, s.workspace_id
+      FROM e JOIN s ON s.stream_id = e.stream_id JOIN counts c ON c.stream_id = e.stream_id
+      WHERE e.workspace_id = s.workspace_id
+      ORDER BY e.ord
+      RETURNING stream_id`,
     readStream: `
       SELECT s.version AS current_version, s.workspace_id AS stream_workspace, ${eventColumns('e')}
       FROM ${streams} s

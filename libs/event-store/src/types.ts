@@ -50,6 +50,20 @@ export interface AppendOptions {
   streamType: string;
   expectedVersion: ExpectedVersion;
   metadata: EventMetadata;
+  /**
+   * Wake the store's readers once the append returns (default). Pass false for an append in a
+   * caller's transaction whose caller calls `store.announce()` after its commit: readers woken
+   * before the commit find nothing and wait for the next wake-up.
+   */
+  announce?: boolean;
+}
+
+/** One stream's part of `appendToStreams`: its events go after whatever the stream holds (expected version: any). */
+export interface StreamAppend<E extends DomainEvent = DomainEvent> {
+  streamId: string;
+  streamType: string;
+  events: readonly NewEvent<E>[];
+  metadata: EventMetadata;
 }
 
 export interface AppendResult {

@@ -5,7 +5,7 @@ import { Registry, type Counter } from 'prom-client';
 import { jetStreamName, type EventEnvelope, type ServiceName } from '@lib/contracts';
 import { assertIdentifier, isTransientDatabaseError, qualified, sharedCounter } from '@lib/event-store';
 import { exponentialDelay, sleep } from './backoff';
-import { JetStreamContext } from './jetstream-context';
+import { JetStreamContext, TransactionScope } from './jetstream-context';
 import { errorMessage, type MessagingLogger } from './logger';
 import { PermanentMessageError } from './permanent-message-error';
 import { deadLetterSubject, ensureDurableConsumer } from './topology';
@@ -46,8 +46,8 @@ export interface JetStreamConsumerRunnerOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   /**
-   * Messages of one consumer handled at once, each in its own transaction (default 1). Above 1,
-   * handlers must not depend on the order of messages (they must not anyway: see the README).
+   * Transactions of one consumer at once (default 1). Above 1, handlers must not depend on the
+   * order of messages (they must not anyway: see the README).
    */
   concurrency?: number;
   registry?: Registry;
@@ -56,6 +56,13 @@ export interface JetStreamConsumerRunnerOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PULL_BATCH = 32;
+/**
+ * Messages one transaction takes at most. A batch forms only from messages that arrived while
+ * every transaction was busy, so a quiet consumer handles each at once, alone; a busy one pays
+ * the transaction's round trips (BEGIN, inbox, COMMIT) once per batch rather than per message.
+ * Kept small because an open transaction holds back every reader by position on the server.
+ */
+const MAX_BATCH = 16;
 
 /**
  * Pulls from durable JetStream consumers and applies each message exactly once: the event id
@@ -63,7 +70,12 @@ const PULL_BATCH = 32;
  * acknowledged only after that commit. A redelivered message finds its inbox row and is just
  * acknowledged. A failing message is nak'ed with a growing delay (the messages behind it carry
  * on), and after `maxDeliver` deliveries, or at once for a `PermanentMessageError`, it is copied
- * to `DEAD_LETTERS` and terminated. Messages of one consumer are handled `concurrency` at a time (1 by default).
+ * to `DEAD_LETTERS` and terminated.
+ *
+ * Each consumer runs up to `concurrency` transactions at once (1 by default). Messages that
+ * arrive while all of them are busy are taken together, up to MAX_BATCH, into the next one,
+ * handled in the order they came; if any of them fails, the batch is rolled back and its
+ * messages are handled again one transaction each, so a failure is the failing message's alone.
  * Single use: `start()` once, `close()` once.
  */
 export class JetStreamConsumerRunner {
@@ -128,19 +140,29 @@ export class JetStreamConsumerRunner {
         this.active.add(messages);
         try {
           if (signal.aborted) break;
-          const inFlight = new Set<Promise<void>>();
+          const waiting: JsMsg[] = [];
+          const workers = new Set<Promise<void>>();
+          const work = async (): Promise<void> => {
+            while (waiting.length > 0) await this.processBatch(consumer, waiting.splice(0, MAX_BATCH));
+          };
           try {
             for await (const message of messages) {
               failures = 0;
-              const handled: Promise<void> = this.process(consumer, message)
-                .catch((error: unknown) => this.logger.warn(`Consumer ${consumer.durable}: ${errorMessage(error)}`))
-                .finally(() => inFlight.delete(handled));
-              inFlight.add(handled);
-              if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+              waiting.push(message);
+              if (workers.size < this.concurrency) {
+                const worker: Promise<void> = work()
+                  .catch((error: unknown) => this.logger.warn(`Consumer ${consumer.durable}: ${errorMessage(error)}`))
+                  .finally(() => workers.delete(worker));
+                workers.add(worker);
+              }
+              // Pulls no further ahead than one more batch per transaction.
+              while (waiting.length >= MAX_BATCH * this.concurrency && workers.size > 0) await Promise.race(workers);
               if (signal.aborted) break;
             }
           } finally {
-            await Promise.all(inFlight);
+            // Pulled and not started: handed back at once, for this or another instance to take.
+            if (signal.aborted) for (const message of waiting.splice(0)) message.nak();
+            await Promise.all(workers);
           }
         } finally {
           messages.stop();
@@ -154,6 +176,60 @@ export class JetStreamConsumerRunner {
       }
       await sleep(exponentialDelay(failures, 250, 10_000), signal);
     }
+  }
+
+  /**
+   * One transaction for the batch: its inbox rows in one statement, then the handler for each
+   * message not seen before, in order. Any failure rolls it all back and hands each message to
+   * `process`, which decides for it alone (retry, dead letter).
+   */
+  private async processBatch(consumer: ConsumerDefinition, messages: readonly JsMsg[]): Promise<void> {
+    if (messages.length === 1) return this.process(consumer, messages[0]);
+    const { durable } = consumer;
+    const parsed: { message: JsMsg; event: EventEnvelope }[] = [];
+    const singles: JsMsg[] = [];
+    for (const message of messages) {
+      try {
+        parsed.push({ message, event: parseEnvelope(message) });
+      } catch {
+        singles.push(message); // dead-lettered there, with its reason
+      }
+    }
+    let committed = false;
+    const scope = new TransactionScope();
+    if (parsed.length > 0) {
+      let client: PoolClient | null = null;
+      let broken = false;
+      try {
+        client = await this.options.pool.connect();
+        client.on('error', ignoreError);
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ event_id: string }>(
+          `INSERT INTO ${this.inbox} (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [durable, parsed.map(({ event }) => event.id)],
+        );
+        // A copy delivered beside its original is in the batch twice; it is handled once.
+        const fresh = new Set(rows.map((row) => row.event_id));
+        for (const { message, event } of parsed) {
+          if (fresh.delete(event.id.toLowerCase())) await consumer.handle(event, new JetStreamContext(message, client, durable, scope));
+        }
+        await scope.flush();
+        committed = (await client.query('COMMIT')).command === 'COMMIT';
+      } catch {
+        await client?.query('ROLLBACK').catch(() => (broken = true));
+      } finally {
+        client?.removeListener('error', ignoreError);
+        client?.release(broken);
+      }
+    }
+    if (committed) {
+      scope.runAfterCommit((error) => this.logger.warn(`Consumer ${durable}: an after-commit callback failed: ${errorMessage(error)}`));
+      for (const { message } of parsed) message.ack();
+      this.metrics.processed.inc({ durable }, parsed.length);
+    } else {
+      singles.unshift(...parsed.map(({ message }) => message));
+    }
+    for (const message of singles) await this.process(consumer, message);
   }
 
   private async process(consumer: ConsumerDefinition, message: JsMsg): Promise<void> {
@@ -176,12 +252,14 @@ export class JetStreamConsumerRunner {
     client.on('error', ignoreError);
     let handlerError: { error: unknown } | null = null;
     let broken = false;
+    const scope = new TransactionScope();
     try {
       await client.query('BEGIN');
       const inserted = await client.query(`INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [durable, event.id]);
       if (inserted.rowCount === 1) {
         try {
-          await consumer.handle(event, new JetStreamContext(message, client, durable));
+          await consumer.handle(event, new JetStreamContext(message, client, durable, scope));
+          await scope.flush();
         } catch (error) {
           handlerError = { error };
         }
@@ -216,6 +294,7 @@ export class JetStreamConsumerRunner {
       }
       return;
     }
+    scope.runAfterCommit((error) => this.logger.warn(`Consumer ${durable}: an after-commit callback failed: ${errorMessage(error)}`));
     message.ack();
     this.metrics.processed.inc({ durable });
   }

@@ -10,7 +10,7 @@ export {
 } from './topology';
 export { EventHeaders, OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { PermanentMessageError } from './permanent-message-error';
-export { JetStreamContext } from './jetstream-context';
+export { JetStreamContext, type DeferredWork } from './jetstream-context';
 export { DeadLetterHeaders, JetStreamConsumerRunner, type ConsumerDefinition, type JetStreamConsumerRunnerOptions } from './consumer-runner';
 export {
   JETSTREAM_TRANSPORT,

@@ -25,7 +25,7 @@ export interface JetStreamTransportOptions {
   ackWaitMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** Messages of one durable handled at once, each in its own transaction (default 1). */
+  /** Transactions of one durable at once (default 1); see JetStreamConsumerRunner for how messages are batched into them. */
   concurrency?: number;
   registry?: Registry;
   logger?: MessagingLogger;

@@ -21,7 +21,7 @@ export class SourceEventsConsumer {
     { durable: SOURCES_DURABLE },
   )
   async onSourceEvent(@Payload() event: EventEnvelope, @Ctx() ctx: JetStreamContext): Promise<void> {
-    await recordSourceEvent(this.store, serviceOf(ctx.subject), event, ctx.client);
+    await recordSourceEvent(this.store, serviceOf(ctx.subject), event, ctx);
   }
 }
 

@@ -26,6 +26,6 @@ export class MediaUsageConsumer {
 
   @EventPattern<string[]>(MEDIA_USAGE_SUBJECTS, { durable: MEDIA_USAGE_DURABLE })
   async onMediaEvent(@Payload() event: EventEnvelope, @Ctx() ctx: JetStreamContext): Promise<void> {
-    await recordSourceEvent(this.store, 'content', event, ctx.client);
+    await recordSourceEvent(this.store, 'content', event, ctx);
   }
 }

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AnalyticsProjections } from '../../apps/analytics/src/projections';
+import type { PostgresEventStore } from '@lib/event-store';
+import type { ServiceProcess } from '@lib/testing';
+import type { Pool } from 'pg';
 import { TIMESERIES } from '../../apps/analytics/src/timeseries/timeseries.projection';
 import { latencyOf, type Latency } from '../shared/latency';
+import { checkpointOf } from './checkpoints';
 import type { BenchConfig } from './config';
 import { fmt, log, seconds } from './format';
-import { editorToken, type InProcessService } from './services';
+import { editorToken } from './services';
 import { makeEntities, SERIES_PER_ENTITY, type Entity } from './workload';
 
 export interface IngestionResult {
@@ -21,7 +24,7 @@ export interface IngestionResult {
   observations: number;
   observationsPerSecond: number;
   requestMs: Latency;
-  /** The `timeseries` projection (running in the app meanwhile) having applied every recorded batch. */
+  /** The `timeseries` projection (running in the service meanwhile) having applied every recorded batch. */
   projection: {
     /** From the last answer until it had applied everything. */
     drainMs: number;
@@ -41,11 +44,10 @@ const DRAIN_TIMEOUT_MS = 600_000;
  * would: cumulative snapshots of a workspace's posts and accounts, stamped over the last hour.
  * Bodies are built between requests (about a millisecond each, in this process, on these cores).
  */
-export async function measureIngestion(analytics: InProcessService, config: BenchConfig): Promise<IngestionResult> {
+export async function measureIngestion(analytics: ServiceProcess, pool: Pool, store: PostgresEventStore, config: BenchConfig): Promise<IngestionResult> {
   const workspaceId = randomUUID();
   const token = await editorToken(workspaceId, randomUUID());
   const entities = makeEntities(INGEST_ENTITIES, [workspaceId]);
-  const projections = analytics.app.get(AnalyticsProjections);
   const bodies = batchBodies(entities, config.ingestBatch, Date.now() - 3_600_000);
 
   const latencies: number[] = [];
@@ -57,7 +59,7 @@ export async function measureIngestion(analytics: InProcessService, config: Benc
     while (performance.now() < deadline) {
       const body = bodies.next().value;
       const t0 = performance.now();
-      const response = await fetch(`${analytics.base}/v1/metrics`, {
+      const response = await fetch(`${analytics.url}/v1/metrics`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body,
@@ -75,9 +77,9 @@ export async function measureIngestion(analytics: InProcessService, config: Benc
   log(`  ${fmt(observations)} observations accepted in ${seconds(elapsedMs)} (${fmt((observations * 1000) / elapsedMs)} obs/s); waiting for the projection`);
 
   for (;;) {
-    const status = (await projections.status()).find((s) => s.name === TIMESERIES);
-    if (status?.lagEvents === 0) break;
-    if (performance.now() - lastAnswer > DRAIN_TIMEOUT_MS) throw new Error(`the timeseries projection is still ${status?.lagEvents} events behind after ${DRAIN_TIMEOUT_MS} ms`);
+    const behind = await store.countAfter(await checkpointOf(pool, store.schema, TIMESERIES));
+    if (behind === 0) break;
+    if (performance.now() - lastAnswer > DRAIN_TIMEOUT_MS) throw new Error(`the timeseries projection is still ${behind} events behind after ${DRAIN_TIMEOUT_MS} ms`);
     await sleep(POLL_MS);
   }
   const caughtUp = performance.now();

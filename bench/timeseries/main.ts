@@ -1,14 +1,14 @@
 /**
  * `npm run bench:timeseries`: the analytics time-series store at the issue's scale. Loads the
  * observations through the real write path and projection, times the rollup queries against the
- * same answers from the raw rows (checked equal), then runs the service in this process to
- * measure POST /v1/metrics and the lag from a content event's commit to its metric being
- * queryable. The last line of stdout is one JSON object with every figure.
+ * same answers from the raw rows (checked equal), then runs the services as `npm start` does,
+ * each in a process of its own, to measure POST /v1/metrics and the lag from a content event's
+ * commit to its metric being queryable. The last line of stdout is one JSON object with every figure.
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { runMigrations } from '@lib/service-kit';
-import { PrivateNatsServer } from '@lib/testing';
+import { PrivateNatsServer, type ServiceProcess } from '@lib/testing';
 import { createAnalyticsEventStore } from '../../apps/analytics/src/analytics-event-store';
 import { AnalyticsConfig } from '../../apps/analytics/src/analytics.config';
 import { analyticsMigrations } from '../../apps/analytics/src/migrations/analytics-migrations';
@@ -22,7 +22,7 @@ import { measureLag } from './lag';
 import { loadObservations } from './load';
 import { measureQueries } from './queries';
 import { checkTargets, renderFigures, renderQueries } from './report';
-import { startAnalytics, startContent, type InProcessService } from './services';
+import { startService } from './services';
 
 /** What the figures depend on besides the code. */
 const SERVER_SETTINGS = [
@@ -75,12 +75,12 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const pool = new Pool({ connectionString: url, max: config.loadWriters + 4 });
   let nats: PrivateNatsServer | null = null;
-  const services: InProcessService[] = [];
+  const services: ServiceProcess[] = [];
 
   let cleaning: Promise<void> | null = null;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      for (const service of services.reverse()) await service.close().catch((e: unknown) => console.error('closing a service failed:', e));
+      for (const service of services.reverse()) await service.stop().catch((e: unknown) => console.error('stopping a service failed:', e));
       await nats?.dispose().catch((e: unknown) => console.error('stopping NATS failed:', e));
       await pool.end().catch(() => undefined);
       await dropSchemas(config.databaseUrl, tag, [analyticsSchema, contentSchema]).catch((e: unknown) => console.error('cleanup failed:', e));
@@ -119,15 +119,15 @@ async function main(): Promise<number> {
     log();
 
     nats = await PrivateNatsServer.start();
-    log(`3. Ingestion: the analytics service in this process (private NATS on ${nats.port}), ${config.ingestClients} clients for ${config.ingestSeconds} s`);
-    const analytics = await startAnalytics(url, analyticsSchema, nats);
+    log(`3. Ingestion: the analytics service in a process of its own (private NATS on ${nats.port}), ${config.ingestClients} clients for ${config.ingestSeconds} s`);
+    const analytics = await startService('analytics', url, analyticsSchema, nats);
     services.push(analytics);
-    const ingestion = await measureIngestion(analytics, config);
+    const ingestion = await measureIngestion(analytics, pool, store, config);
     log(`  the projection had applied all of it ${seconds(ingestion.projection.drainMs)} after the last answer`);
     log();
 
-    log(`4. Lag: the content service in this process too; PostDrafted at ${config.lagRatePerSecond}/s for ${config.lagSeconds} s after a warm-up, probed every ${config.lagPollMs} ms`);
-    services.push(await startContent(url, contentSchema, nats));
+    log(`4. Lag: the content service in a process of its own too; PostDrafted at ${config.lagRatePerSecond}/s for ${config.lagSeconds} s after a warm-up, probed every ${config.lagPollMs} ms`);
+    services.push(await startService('content', url, contentSchema, nats));
     const lag = await measureLag(pool, createContentEventStore(pool, contentSchema), store, config);
     log();
 

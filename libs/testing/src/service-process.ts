@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './ports';
 
 export interface ServiceProcessOptions {
@@ -33,8 +33,7 @@ export class ServiceProcess {
     private readonly options: ServiceProcessOptions,
     readonly port: number,
   ) {
-    // Tests run from the sources, three levels below the repository root, like the build.
-    this.entry = join(__dirname, '../../../dist/apps', options.service, 'src/main.js');
+    this.entry = join(repositoryRoot(), 'dist/apps', options.service, 'src/main.js');
   }
 
   /** Spawns the service and waits until it is healthy; fails with its output if it exits first or takes too long. */
@@ -120,6 +119,14 @@ export class ServiceProcess {
     const escalation = escalateAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), escalateAfterMs);
     await exited;
     clearTimeout(escalation);
+  }
+}
+
+/** The nearest folder above this file holding package.json: tests run from the sources, benchmarks from dist/. */
+function repositoryRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
   }
 }
 

@@ -1,10 +1,22 @@
 import type { Pool, PoolClient } from 'pg';
 
+export interface TransactionOptions {
+  /**
+   * false: the commit returns without waiting for its WAL to reach disk (`synchronous_commit =
+   * off`), so the transaction ends sooner, and with it its hold on the transaction-id horizon
+   * every reader by position waits for. A crash may then lose the last such commits, never
+   * tear one. Only for what is derived from durable data and made again if lost: a projection's
+   * rows move with its checkpoint, so a lost batch is applied again. Default true.
+   */
+  durable?: boolean;
+}
+
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    // One round trip either way: a simple query may hold several statements.
+    await client.query(options.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { Registry } from 'prom-client';
-import { dropSchema, eventually, testPool, uniqueSchemaName } from '@lib/testing';
+import { dropSchema, eventually, PrivatePostgresServer, testPool, uniqueSchemaName } from '@lib/testing';
 import { PostgresEventStore, ProjectionRunner, RebuildInProgressError, eventStoreSchemaSql, type EventMetadata, type Projection } from '@lib/event-store';
 
 /** Counts applications (not idempotent on purpose) so that any double apply shows. */
@@ -52,6 +52,12 @@ describe('ProjectionRunner', () => {
     });
   }
 
+  async function gauge(registry: Registry, name: string): Promise<number | undefined> {
+    const metric = registry.getSingleMetric(name);
+    const values = metric ? (await metric.get()).values.filter((v) => v.labels.projection === 'balances') : [];
+    return values[0]?.value;
+  }
+
   async function rows(): Promise<Array<{ account_id: string; balance: string; applied: number }>> {
     return (await pool.query(`SELECT account_id, balance, applied FROM "${schema}".balances ORDER BY account_id`)).rows;
   }
@@ -96,6 +102,62 @@ describe('ProjectionRunner', () => {
       expect(metrics).toMatch(/projection_lag_events\{projection="balances"\} 0/);
     } finally {
       await runner.stop();
+    }
+  });
+
+  it('applies events appended one by one while it waits for a NOTIFY (no polling), and reports no lag once idle', async () => {
+    // A cluster of its own: a transaction another session holds open on a shared server keeps
+    // appends invisible (the horizon), and nothing but the minute-long poll would wake the loop after it.
+    const server = await PrivatePostgresServer.start();
+    const own = new Pool({ connectionString: server.url, max: 5 });
+    const registry = new Registry();
+    let runner: ProjectionRunner | null = null;
+    // The second batch waits until the test has seen the lag gauge report what the first left.
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    try {
+      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
+      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
+      const ownStore = new PostgresEventStore(own, { schema: 'es' });
+      const put = (account: string, amount: number) =>
+        ownStore.appendToStream(account, [{ type: 'Deposited', data: { amount } }, { type: 'Noted', data: {} }], { streamType: 'account', expectedVersion: 'any', metadata });
+      const balancesNow = async () => (await own.query<{ account_id: string; balance: string; applied: number }>('SELECT * FROM es.balances ORDER BY account_id')).rows;
+      const base = balances();
+      let batches = 0;
+      const gated: Projection = {
+        ...base,
+        async apply(events, ctx) {
+          if (++batches === 2) await opened;
+          await base.apply(events, ctx);
+        },
+      };
+      for (let i = 0; i < 10; i++) await put('a-0', 1);
+      // A poll would come only after a minute: every wake-up below is a NOTIFY.
+      runner = new ProjectionRunner(own, ownStore, [gated], { batchSize: 4, pollIntervalMs: 60_000, registry });
+      await runner.start();
+      // 20 events, of which the first batch read 4.
+      await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(16));
+      open();
+      await eventually(async () => expect(await balancesNow()).toEqual([{ account_id: 'a-0', balance: '10', applied: 10 }]));
+      await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(0));
+
+      // Each append is announced to the idle loop, which must find it past its checkpoint.
+      for (let i = 1; i <= 8; i++) {
+        await put(`a-${i}`, i);
+        await eventually(async () => expect((await balancesNow()).map((r) => r.account_id)).toContain(`a-${i}`));
+      }
+      const head = await ownStore.visibleHead();
+      expect(head.position).toBe(36);
+      await eventually(async () => expect((await runner!.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0, lastError: null }));
+      expect((await balancesNow()).map((r) => [r.account_id, r.applied])).toEqual([['a-0', 10], ...Array.from({ length: 8 }, (_, i) => [`a-${i + 1}`, 1])]);
+      // Refreshed when the loop ran out of work, within a second of the previous refresh.
+      await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(0));
+      await eventually(async () => expect(await gauge(registry, 'projection_checkpoint_position')).toBe(head.position));
+    } finally {
+      open();
+      await runner?.stop();
+      await own.end();
+      server.dispose();
     }
   });
 

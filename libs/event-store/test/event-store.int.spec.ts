@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { dropSchema, eventually, testPool, uniqueSchemaName } from '@lib/testing';
-import { ConcurrencyError, PostgresEventStore, START, UpcasterRegistry, eventStoreSchemaSql, type EventMetadata, type GlobalCheckpoint, type RecordedEvent } from '@lib/event-store';
+import {
+  ConcurrencyError,
+  PostgresEventStore,
+  START,
+  UpcasterRegistry,
+  eventStoreSchemaSql,
+  inTransaction,
+  type EventMetadata,
+  type GlobalCheckpoint,
+  type RecordedEvent,
+} from '@lib/event-store';
 
 const workspaceId = randomUUID();
 const metadata: EventMetadata = { workspaceId, actorId: randomUUID(), correlationId: randomUUID(), causationId: null };
@@ -95,6 +105,114 @@ describe('PostgresEventStore', () => {
       await store.appendToStream(streamId, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
       await expect(pool.query(`UPDATE "${schema}".events SET data = '{}' WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
       await expect(pool.query(`DELETE FROM "${schema}".events WHERE stream_id = $1`, [streamId])).rejects.toThrow(/append-only/);
+    });
+  });
+
+  describe('appending to many streams at once', () => {
+    const counted = (n: number) => ({ id: randomUUID(), type: 'Counted', data: { n } });
+
+    async function streamRow(streamId: string): Promise<{ version: number; workspace_id: string; stream_type: string } | undefined> {
+      const { rows } = await pool.query(`SELECT version::int AS version, workspace_id, stream_type FROM "${schema}".streams WHERE stream_id = $1`, [streamId]);
+      return rows[0];
+    }
+
+    async function storedIds(ids: readonly string[]): Promise<string[]> {
+      const { rows } = await pool.query<{ event_id: string }>(`SELECT event_id FROM "${schema}".events WHERE event_id = ANY($1::uuid[])`, [ids]);
+      return rows.map((r) => r.event_id);
+    }
+
+    it('appends after what each stream holds, in the order given, new and existing streams alike, in the caller\'s transaction', async () => {
+      const existing = `counter-${randomUUID()}`;
+      const fresh = `counter-${randomUUID()}`;
+      const other = `tally-${randomUUID()}`;
+      await store.appendToStream(existing, [ev(1), ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      const all = await readEverything();
+      const checkpoint: GlobalCheckpoint = all.length ? { transactionId: all.at(-1)!.transactionId, position: all.at(-1)!.position } : START;
+
+      const [e3, e4, f1, o1, o2, o3, e5] = [counted(3), counted(4), counted(1), counted(1), counted(2), counted(3), counted(5)];
+      await inTransaction(pool, (client) =>
+        store.appendToStreams(
+          [
+            { streamId: existing, streamType: 'counter', events: [e3, e4], metadata },
+            { streamId: fresh, streamType: 'counter', events: [f1], metadata },
+            { streamId: other, streamType: 'tally', events: [o1, o2, o3], metadata },
+            // The same stream again further down the list: after the events given before it.
+            { streamId: existing, streamType: 'counter', events: [e5], metadata },
+          ],
+          client,
+        ),
+      );
+
+      const readExisting = await store.readStream(existing);
+      expect(readExisting).toMatchObject({ currentVersion: 5, streamExists: true, workspaceId });
+      expect(readExisting.events.map((e) => [e.version, e.data])).toEqual([1, 2, 3, 4, 5].map((n) => [n, { n }]));
+      expect(readExisting.events.slice(2).map((e) => e.id)).toEqual([e3.id, e4.id, e5.id]);
+      const readFresh = await store.readStream(fresh);
+      expect(readFresh).toMatchObject({ currentVersion: 1, streamExists: true, workspaceId });
+      expect(readFresh.events.map((e) => [e.id, e.version, e.streamType])).toEqual([[f1.id, 1, 'counter']]);
+      const readOther = await store.readStream(other);
+      expect(readOther.events.map((e) => [e.id, e.version, e.streamType, e.data])).toEqual([
+        [o1.id, 1, 'tally', { n: 1 }],
+        [o2.id, 2, 'tally', { n: 2 }],
+        [o3.id, 3, 'tally', { n: 3 }],
+      ]);
+      expect(readOther.events[0].metadata).toEqual(metadata);
+
+      expect(await streamRow(existing)).toEqual({ version: 5, workspace_id: workspaceId, stream_type: 'counter' });
+      expect(await streamRow(fresh)).toEqual({ version: 1, workspace_id: workspaceId, stream_type: 'counter' });
+      expect(await streamRow(other)).toEqual({ version: 3, workspace_id: workspaceId, stream_type: 'tally' });
+
+      // One transaction, every event readable by position.
+      const read = await eventually(async () => {
+        const events = await readEverything(checkpoint);
+        expect(events).toHaveLength(7);
+        return events;
+      }, 30_000);
+      expect(new Set(read.map((e) => e.id))).toEqual(new Set([e3, e4, f1, o1, o2, o3, e5].map((e) => e.id)));
+      expect(new Set(read.map((e) => e.transactionId)).size).toBe(1);
+    });
+
+    it('refuses a stream of another workspace with ConcurrencyError, and the rolled-back transaction keeps nothing of the call', async () => {
+      const mine = `counter-${randomUUID()}`;
+      const foreign = `counter-${randomUUID()}`;
+      const before = `counter-${randomUUID()}`;
+      const after = `counter-${randomUUID()}`;
+      await store.appendToStream(mine, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      await store.appendToStream(foreign, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata: { ...metadata, workspaceId: randomUUID() } });
+
+      const events = [counted(1), counted(2), counted(2), counted(1)];
+      const call = inTransaction(pool, (client) =>
+        store.appendToStreams(
+          [
+            { streamId: before, streamType: 'counter', events: [events[0]], metadata },
+            { streamId: mine, streamType: 'counter', events: [events[1]], metadata },
+            { streamId: foreign, streamType: 'counter', events: [events[2]], metadata },
+            { streamId: after, streamType: 'counter', events: [events[3]], metadata },
+          ],
+          client,
+        ),
+      );
+      await expect(call).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(call).rejects.toMatchObject({ streamId: foreign, expectedVersion: 'any', actualVersion: 1 });
+
+      expect(await storedIds(events.map((e) => e.id))).toEqual([]);
+      expect(await streamRow(before)).toBeUndefined();
+      expect(await streamRow(after)).toBeUndefined();
+      expect(await streamRow(mine)).toMatchObject({ version: 1 });
+      expect(await streamRow(foreign)).toMatchObject({ version: 1 });
+      expect((await store.readStream(mine)).events.map((e) => e.version)).toEqual([1]);
+      expect((await store.readStream(foreign)).events.map((e) => e.version)).toEqual([1]);
+    });
+
+    it('writes nothing for an empty list, or for streams without events, and does not throw', async () => {
+      const empty = `counter-${randomUUID()}`;
+      const head = await store.headPosition();
+      await inTransaction(pool, async (client) => {
+        await expect(store.appendToStreams([], client)).resolves.toBeUndefined();
+        await expect(store.appendToStreams([{ streamId: empty, streamType: 'counter', events: [], metadata }], client)).resolves.toBeUndefined();
+      });
+      expect(await store.headPosition()).toBe(head);
+      expect(await streamRow(empty)).toBeUndefined();
     });
   });
 

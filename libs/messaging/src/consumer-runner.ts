@@ -76,6 +76,8 @@ const MAX_BATCH = 16;
  * arrive while all of them are busy are taken together, up to MAX_BATCH, into the next one,
  * handled in the order they came; if any of them fails, the batch is rolled back and its
  * messages are handled again one transaction each, so a failure is the failing message's alone.
+ * A handler may thus run more than once for one delivery, as for a redelivery: its writes go
+ * through the transaction, and anything else it does must be safe to repeat.
  * Single use: `start()` once, `close()` once.
  */
 export class JetStreamConsumerRunner {
@@ -142,8 +144,13 @@ export class JetStreamConsumerRunner {
           if (signal.aborted) break;
           const waiting: JsMsg[] = [];
           const workers = new Set<Promise<void>>();
+          let taken: (() => void) | null = null;
           const work = async (): Promise<void> => {
-            while (waiting.length > 0) await this.processBatch(consumer, waiting.splice(0, MAX_BATCH));
+            while (waiting.length > 0) {
+              const batch = waiting.splice(0, MAX_BATCH);
+              taken?.();
+              await this.processBatch(consumer, batch);
+            }
           };
           try {
             for await (const message of messages) {
@@ -155,8 +162,10 @@ export class JetStreamConsumerRunner {
                   .finally(() => workers.delete(worker));
                 workers.add(worker);
               }
-              // Pulls no further ahead than one more batch per transaction.
-              while (waiting.length >= MAX_BATCH * this.concurrency && workers.size > 0) await Promise.race(workers);
+              // Pulls no further ahead than one more batch per transaction: waits for a worker to take one.
+              while (waiting.length >= MAX_BATCH * this.concurrency && workers.size > 0) {
+                await Promise.race([new Promise<void>((resolve) => (taken = resolve)), ...workers]);
+              }
               if (signal.aborted) break;
             }
           } finally {

@@ -81,8 +81,8 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   /** Consecutive failures of the outer loop (lock, PostgreSQL); reset once a read succeeds. */
   private failures = 0;
-  /** The lag last reported, and when. */
-  private lag: { at: number; events: number } | null = null;
+  /** The lag last reported: when, and whether the relay had run out of work then. */
+  private lag: { at: number; idle: boolean } | null = null;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? `${options.service}-outbox`;
@@ -158,6 +158,9 @@ export class OutboxRelay {
 
   private async lead(client: PoolClient, signal: AbortSignal): Promise<void> {
     await client.query(`INSERT INTO ${this.checkpointTable} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [this.name]);
+    // Checkpoint saves need not wait for the disk: one a crash loses only republishes what JetStream
+    // and the consumers' inboxes drop as duplicates. The connection is closed, not pooled, after leading.
+    await client.query('SET synchronous_commit = off');
     let checkpoint = await this.loadCheckpoint(client);
     const listener = await listenForAppends(this.options.pool, this.options.store.schema, () => this.onAppend()).catch((error: unknown) => {
       this.logger.warn(`Outbox relay ${this.name}: LISTEN failed (${errorMessage(error)}); polling only`);
@@ -252,15 +255,17 @@ export class OutboxRelay {
 
   /**
    * Counts the lag at most once per LAG_REFRESH_MS while publishing goes well (a count per batch
-   * would be a query per wake-up), once more on running out of work, so an idle relay reports 0,
-   * and on every attempt while publishes fail.
+   * would be a query per wake-up), once on running out of work, so a relay that has caught up
+   * reports it without waiting, and on every attempt while publishes fail.
    */
   private async refreshLag(client: PoolClient, checkpoint: GlobalCheckpoint, idle: boolean, failing: boolean): Promise<void> {
     const now = Date.now();
     const last = this.lag;
-    if (last !== null && !failing && now - last.at < LAG_REFRESH_MS && !(idle && last.events > 0)) return;
+    // Work since the last count, counted or not: running out of it must report where it stands.
+    if (!idle && last) last.idle = false;
+    if (last !== null && !failing && now - last.at < LAG_REFRESH_MS && !(idle && !last.idle)) return;
     const events = await this.options.store.countAfter(checkpoint, undefined, client);
-    this.lag = { at: now, events };
+    this.lag = { at: now, idle };
     this.metrics.lag.set({ relay: this.name }, events);
   }
 

@@ -16,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * after it. Any version is fine: events of one source stream may arrive out of order.
  * @throws PermanentMessageError for an envelope that cannot be recorded (dead-lettered at once)
  */
-export function recordSourceEvent(store: PostgresEventStore, service: ServiceName, envelope: EventEnvelope, context: JetStreamContext): Promise<void> {
+export async function recordSourceEvent(store: PostgresEventStore, service: ServiceName, envelope: EventEnvelope, context: JetStreamContext): Promise<void> {
   const { correlationId, causationId, ...rest } = checkedEnvelope(envelope);
   const source: SourceEventReceivedData['source'] = { service, ...rest };
   const pending = context.deferred(store, () => new SourceEventAppends(store, context));
@@ -26,7 +26,6 @@ export function recordSourceEvent(store: PostgresEventStore, service: ServiceNam
     events: [{ type: SOURCE_EVENT_RECEIVED, data: { source } } satisfies { type: SourceEventReceived['type']; data: SourceEventReceived['data'] }],
     metadata: { workspaceId: envelope.workspaceId, actorId: envelope.actorId, correlationId, causationId },
   });
-  return Promise.resolve();
 }
 
 /** One transaction's SourceEventReceived appends, written together before its commit. */

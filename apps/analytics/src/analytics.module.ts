@@ -127,7 +127,7 @@ function sourceEventTransports({ config, pool, registry }: TransportInfrastructu
       registry,
       // Recording a source event is order-independent (any version; the projection's maths does not
       // depend on order), so several are recorded at once: one commit each caps a single lane.
-      concurrency: 8,
+      concurrency: 2,
       logger: new Logger('SourceEvents'),
     }),
   ];

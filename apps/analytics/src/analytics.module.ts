@@ -126,7 +126,8 @@ function sourceEventTransports({ config, pool, registry }: TransportInfrastructu
       schema: config.DATABASE_SCHEMA,
       registry,
       // Recording a source event is order-independent (any version; the projection's maths does not
-      // depend on order), so several are recorded at once: one commit each caps a single lane.
+      // depend on order), so two transactions run at once, each taking the messages that queued
+      // meanwhile: more would mostly add open transactions holding back every reader by position.
       concurrency: 2,
       logger: new Logger('SourceEvents'),
     }),

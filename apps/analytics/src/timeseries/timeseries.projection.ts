@@ -19,6 +19,8 @@ export const METRIC_BASELINES = 'metric_baselines';
  */
 const CHUNK_SIZE = 20_000;
 const WORK_MEM = '32MB';
+/** Below this many observations the sorts fit the default work_mem: no round trip to raise it. */
+const WORK_MEM_FROM = 2_000;
 
 const rules = new RuleEngine(SOURCE_RULE_TABLES);
 
@@ -42,8 +44,8 @@ export const timeseriesProjection: Projection = {
       for (const t of out.trackedEvents) tracked.push(t);
     }
     try {
-      // A chunk's sorts (series, buckets) take a few MB: kept in memory rather than spilled to disk.
-      await ctx.client.query(`SET LOCAL work_mem = '${WORK_MEM}'`);
+      // A large chunk's sorts (series, buckets) take a few MB: kept in memory rather than spilled to disk.
+      if (observations.length >= WORK_MEM_FROM) await ctx.client.query(`SET LOCAL work_mem = '${WORK_MEM}'`);
       await ensurePartitions(ctx, observations, tracked);
       const rows = firstSnapshotPerInstant(observations);
       for (let start = 0; start < rows.length; start += CHUNK_SIZE) await writeObservations(ctx, rows.slice(start, start + CHUNK_SIZE));

@@ -152,16 +152,22 @@ export class JetStreamConsumerRunner {
               await this.processBatch(consumer, batch);
             }
           };
+          const startWorker = (): void => {
+            const worker: Promise<void> = work()
+              .catch((error: unknown) => this.logger.warn(`Consumer ${consumer.durable}: ${errorMessage(error)}`))
+              .finally(() => {
+                workers.delete(worker);
+                // A message pushed after this worker found the queue empty, but before it left the
+                // set, started no worker of its own: take it now rather than at its redelivery.
+                if (waiting.length > 0 && !signal.aborted && workers.size < this.concurrency) startWorker();
+              });
+            workers.add(worker);
+          };
           try {
             for await (const message of messages) {
               failures = 0;
               waiting.push(message);
-              if (workers.size < this.concurrency) {
-                const worker: Promise<void> = work()
-                  .catch((error: unknown) => this.logger.warn(`Consumer ${consumer.durable}: ${errorMessage(error)}`))
-                  .finally(() => workers.delete(worker));
-                workers.add(worker);
-              }
+              if (workers.size < this.concurrency) startWorker();
               // Pulls no further ahead than one more batch per transaction: waits for a worker to take one.
               while (waiting.length >= MAX_BATCH * this.concurrency && workers.size > 0) {
                 await Promise.race([new Promise<void>((resolve) => (taken = resolve)), ...workers]);

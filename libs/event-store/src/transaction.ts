@@ -14,16 +14,19 @@ export interface TransactionOptions {
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
+  let broken = false;
   try {
     // One round trip either way: a simple query may hold several statements.
     await client.query(options.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await work(client);
-    await client.query('COMMIT');
+    // PostgreSQL answers COMMIT with ROLLBACK when a statement failed and `work` swallowed the error.
+    if ((await client.query('COMMIT')).command !== 'COMMIT') throw new Error('a statement in the transaction failed, so its COMMIT rolled it back');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
   } finally {
-    client.release();
+    // A connection that could not even roll back is closed rather than handed to the next caller.
+    client.release(broken);
   }
 }

@@ -14,7 +14,7 @@ export { CORRELATION_ID_HEADER, CorrelationId, correlationIdOf } from './http/co
 export { ConflictError, DomainError, DomainRuleError, ForbiddenActionError, NotFoundError, PreconditionFailedError, ValidationError } from './http/errors';
 export { asApplicationErrors } from './http/application-errors';
 export { ErrorBody } from './http/error-body';
-export { apiErrorResponses } from './http/api-error-responses';
+export { ApiIfMatch, apiErrorResponses, ApiUuidParam } from './http/api-error-responses';
 export { HttpErrorFilter } from './http/http-error.filter';
 export { StrictValidationPipe } from './http/validation.pipe';
 export { NoBody, NoBodyInterceptor } from './http/no-body';

@@ -1,14 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { Caller, IfMatchVersion, NoBody, type Page, PageOf, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { ApiIfMatch, ApiUuidParam, Caller, IfMatchVersion, NoBody, PageOf, type Page, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import type { Request, Response } from 'express';
 import { AssetsPermission } from '../../assets.permissions';
 import { BLOB_STORAGE } from '../../assets.tokens';
 import type { LibraryItemSummaryView, LibraryItemView } from '../../library/library-item.views';
 import { LibraryService } from '../../library/library.service';
 import type { BlobStorage } from '../../storage';
-import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
+import { ApiErrorResponses } from '../api-docs';
 import { ApiDownload, answerDownload } from '../blob-response';
 import { LibraryItemSummaryViewDto, LibraryItemViewDto, LibraryListQueryDto, MoveLibraryItemDto, UpdateLibraryItemDto } from './library.dto';
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { Caller, NoBody, type Page, PageOf, PageQuery, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { ApiUuidParam, Caller, NoBody, PageOf, PageQuery, type Page, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import type { Request, Response } from 'express';
 import { AssetsPermission } from '../../assets.permissions';
 import { BLOB_STORAGE } from '../../assets.tokens';
@@ -10,7 +10,7 @@ import { LibraryService } from '../../library/library.service';
 import type { StagedAssetSummaryView, StagedAssetView } from '../../staging/staged-asset.views';
 import { StagingService } from '../../staging/staging.service';
 import type { BlobStorage } from '../../storage';
-import { ApiErrorResponses, ApiUuidParam } from '../api-docs';
+import { ApiErrorResponses } from '../api-docs';
 import { ApiDownload, answerDownload } from '../blob-response';
 import { CloseUnreadBodyInterceptor } from '../close-unread-body.interceptor';
 import { LibraryItemViewDto, SaveToLibraryDto } from '../library/library.dto';

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { Caller, IfMatchVersion, NoBody, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { ApiIfMatch, ApiUuidParam, Caller, IfMatchVersion, NoBody, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import { ContentPermission } from '../../content.permissions';
 import type { PostView } from '../../posts/post.views';
 import { PostsService } from '../../posts/posts.service';
-import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
+import { ApiErrorResponses } from '../api-docs';
 import { ApprovePostDto, ArchivePostDto, RejectPostDto, SchedulePostDto } from './post-requests.dto';
 import { PostViewDto } from './post-views.dto';
 

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { Caller, IfMatchVersion, NoBody, type Page, PageOf, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { ApiIfMatch, ApiUuidParam, Caller, IfMatchVersion, NoBody, PageOf, type Page, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import { ContentPermission } from '../../content.permissions';
 import type { PostHistoryEntry, PostSummaryView, PostView } from '../../posts/post.views';
 import { PostsService } from '../../posts/posts.service';
-import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
+import { ApiErrorResponses } from '../api-docs';
 import { AttachMediaDto, DraftPostDto, EditPostDto, PostAsOfQueryDto, PostListQueryDto } from './post-requests.dto';
 import { PostHistoryEntryDto, PostSummaryDto, PostViewDto } from './post-views.dto';
 

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Permission } from '@lib/auth';
-import { Caller, IfMatchVersion, NoBody, type Page, PageOf, PageQuery, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
+import { ApiIfMatch, ApiUuidParam, Caller, IfMatchVersion, NoBody, PageOf, PageQuery, type Page, type RequestContext, UuidParam, VersionedResponse } from '@lib/service-kit';
 import { ContentPermission } from '../../content.permissions';
 import { TemplatesService, type TemplateView } from '../../templates/templates.service';
-import { ApiErrorResponses, ApiIfMatch, ApiUuidParam } from '../api-docs';
+import { ApiErrorResponses } from '../api-docs';
 import { CreateTemplateDto, TemplateViewDto, UpdateTemplateDto } from './template.dto';
 
 @ApiTags('templates')

@@ -3,6 +3,7 @@
  * override them (BENCH_DATABASE_URL for the server; the others to try things at a smaller scale).
  */
 import { tmpdir } from 'node:os';
+import { intFromEnv } from '../shared/env';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -37,13 +38,6 @@ export interface BenchConfig {
   dataDir: string;
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 export function loadConfig(): BenchConfig {
   const users = intFromEnv('BENCH_USERS', FULL_SCALE.users);

@@ -47,7 +47,7 @@ import { assetsReadModels } from '../../apps/assets/src/projections/assets-read-
 import { STAGING, STAGING_ASSETS } from '../../apps/assets/src/projections/staging.projection';
 import { BlobReferences } from '../../apps/assets/src/staging/blob-references';
 import type { BenchConfig } from './config';
-import { fmt, log, rate, seconds } from './format';
+import { fmt, log, rate, seconds } from '../shared/format';
 import type { LibraryPlan } from './workload';
 
 /** An item as its stream ends up, with what the seed's tables need besides. */

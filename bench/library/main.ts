@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { runMigrations, systemClock } from '@lib/service-kit';
 import { createAssetsEventStore } from '../../apps/assets/src/assets-event-store';
 import { CollectionsService } from '../../apps/assets/src/collections/collections.service';
@@ -19,11 +19,12 @@ import { LibraryService } from '../../apps/assets/src/library/library.service';
 import { assetsMigrations } from '../../apps/assets/src/migrations/assets-migrations';
 import { COLLECTIONS, LIBRARY_ITEMS, MEDIA_USAGE } from '../../apps/assets/src/projections/library-views.projection';
 import { BlobReferences } from '../../apps/assets/src/staging/blob-references';
+import { dropRunSchemas, withApplicationName } from '../shared/run-tag';
 import { serverSettings } from '../shared/server-settings';
 import { median } from '../shared/stats';
 import { AssetsApp } from './assets-app';
 import { FULL_SCALE, TARGETS, isFullScale, loadConfig, type BenchConfig } from './config';
-import { fmt, log, seconds } from './format';
+import { fmt, log, seconds } from '../shared/format';
 import { loadLibrary } from './load';
 import { PAGE_SIZE, QueryBench } from './queries';
 import { renderLoad, renderQueries, renderUpload } from './report';
@@ -37,12 +38,6 @@ const SERVER_SETTINGS = [
   'max_parallel_workers_per_gather', 'synchronous_commit', 'fsync',
 ];
 
-/** Tags every connection of the run, so an interrupt can end them before dropping the schemas. */
-function withApplicationName(url: string, name: string): string {
-  const u = new URL(url);
-  u.searchParams.set('application_name', name);
-  return u.toString();
-}
 
 function describeScale(config: BenchConfig): string {
   const scale = `${fmt(config.items)} library items, ${fmt(config.users)} users in ${fmt(config.workspaces)} workspaces, ${fmt(config.collections)} collections, a ${fmt(config.uploadMiB)} MiB video`;
@@ -74,21 +69,10 @@ function describePlan(plan: LibraryPlan) {
   };
 }
 
-/** Ends the run's connections (the bench's and the upload app's carry `tag` as application_name), drops its schemas (`<tag>_*`) and files. */
+/** Ends the run's connections, drops its schemas (`<tag>_*`) and files. */
 async function dropEverything(url: string, tag: string, directory: string | null): Promise<void> {
   if (directory !== null) await rm(directory, { recursive: true, force: true });
-  const admin = new Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`,
-      [tag],
-    );
-    const { rows } = await admin.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${tag}\\_%`]);
-    for (const { nspname } of rows) await admin.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
-  } finally {
-    await admin.end();
-  }
+  await dropRunSchemas(url, tag);
 }
 
 async function main(): Promise<number> {

@@ -10,7 +10,7 @@ import type { LibraryListQuery, LibraryService } from '../../apps/assets/src/lib
 import { latencyOf, type Latency } from '../shared/latency';
 import { round } from '../shared/stats';
 import { TARGETS, type BenchConfig } from './config';
-import { log } from './format';
+import { log } from '../shared/format';
 import type { LoadedLibrary } from './load';
 import { Random } from './random';
 import type { BaselineCursor, BaselineFilter, BaselineItemRow, SeedBaseline } from './seed-baseline';

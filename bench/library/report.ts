@@ -1,6 +1,6 @@
 import { formatTable } from '../shared/table';
 import { TARGETS } from './config';
-import { fmt, ms, seconds, times } from './format';
+import { fmt, ms, seconds, times } from '../shared/format';
 import type { LoadFigures } from './load';
 import type { CaseResult } from './queries';
 import { METHOD_LABELS, METHODS, type UploadFigures } from './upload';

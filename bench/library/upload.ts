@@ -19,7 +19,7 @@ import { mp4Bytes, noise } from '../../apps/assets/test/fixtures/media-files';
 import { median, round } from '../shared/stats';
 import type { AssetsApp } from './assets-app';
 import type { BenchConfig } from './config';
-import { fmt, log, seconds } from './format';
+import { fmt, log, seconds } from '../shared/format';
 import type { UploadAnswer, UploadClientMessage, UploadJob } from './upload-client';
 
 export const METHODS = ['upload', 'copyFile', 'streamCopy', 'streamCopyFsync'] as const;

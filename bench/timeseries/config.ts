@@ -2,6 +2,8 @@
  * Settings of `npm run bench:timeseries`. The defaults are the issue's workload; the environment
  * may override them (BENCH_DATABASE_URL for the server; the others to try things at a smaller scale).
  */
+import { intFromEnv } from '../shared/env';
+
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface BenchConfig {
@@ -34,13 +36,6 @@ export interface BenchConfig {
   lagPollMs: number;
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 export function loadConfig(): BenchConfig {
   const config: BenchConfig = {

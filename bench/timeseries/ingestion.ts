@@ -8,7 +8,7 @@ import { TIMESERIES } from '../../apps/analytics/src/timeseries/timeseries.proje
 import { latencyOf, type Latency } from '../shared/latency';
 import { checkpointOf } from './checkpoints';
 import type { BenchConfig } from './config';
-import { fmt, log, seconds } from './format';
+import { fmt, log, seconds } from '../shared/format';
 import { editorToken } from './services';
 import { makeEntities, SERIES_PER_ENTITY, type Entity } from './workload';
 

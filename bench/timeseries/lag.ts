@@ -8,7 +8,7 @@ import { TIMESERIES } from '../../apps/analytics/src/timeseries/timeseries.proje
 import { latencyOf, type Latency } from '../shared/latency';
 import { checkpointOf } from './checkpoints';
 import type { BenchConfig } from './config';
-import { fmt, log } from './format';
+import { fmt, log } from '../shared/format';
 
 export interface LagResult {
   /** The content event appended, and the activity metric it becomes. */

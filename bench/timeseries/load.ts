@@ -14,7 +14,7 @@ import {
   timeseriesProjection,
 } from '../../apps/analytics/src/timeseries/timeseries.projection';
 import type { BenchConfig } from './config';
-import { fmt, log, rate, seconds } from './format';
+import { fmt, log, rate, seconds } from '../shared/format';
 import { makeEntities, observationBatches, planLoad, type Entity, type ObservationBatch } from './workload';
 
 export interface LoadResult {

@@ -6,7 +6,7 @@
  * commit to its metric being queryable. The last line of stdout is one JSON object with every figure.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { qualified } from '@lib/event-store';
 import { runMigrations } from '@lib/service-kit';
 import { PrivateNatsServer, type ServiceProcess } from '@lib/testing';
@@ -15,9 +15,10 @@ import { AnalyticsConfig } from '../../apps/analytics/src/analytics.config';
 import { analyticsMigrations } from '../../apps/analytics/src/migrations/analytics-migrations';
 import { createContentEventStore } from '../../apps/content/src/content-event-store';
 import { durabilityProblem, readDurability } from '../shared/durability';
+import { dropRunSchemas, withApplicationName } from '../shared/run-tag';
 import { serverSettings } from '../shared/server-settings';
 import { loadConfig, TARGETS, type BenchConfig } from './config';
-import { fmt, log, seconds } from './format';
+import { fmt, log, seconds } from '../shared/format';
 import { measureIngestion } from './ingestion';
 import { measureLag } from './lag';
 import { loadObservations } from './load';
@@ -34,12 +35,6 @@ const SERVER_SETTINGS = [
 /** The issue's scale: a run at another one says so. */
 const FULL_SCALE = { observations: 10_000_000, entities: 10_000, days: 90 };
 
-/** Tags every connection of the run (the bench's pool and the services'), so an interrupt can end them before dropping the schemas. */
-function withApplicationName(url: string, name: string): string {
-  const u = new URL(url);
-  u.searchParams.set('application_name', name);
-  return u.toString();
-}
 
 function isFullScale(config: BenchConfig): boolean {
   return config.observations === FULL_SCALE.observations && config.entities === FULL_SCALE.entities && config.days === FULL_SCALE.days;
@@ -53,19 +48,6 @@ function describeScale(config: BenchConfig): string {
   );
 }
 
-async function dropSchemas(url: string, tag: string, schemas: readonly string[]): Promise<void> {
-  const admin = new Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`,
-      [tag],
-    );
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await admin.end();
-  }
-}
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -84,7 +66,7 @@ async function main(): Promise<number> {
       for (const service of services.reverse()) await service.stop().catch((e: unknown) => console.error('stopping a service failed:', e));
       await nats?.dispose().catch((e: unknown) => console.error('stopping NATS failed:', e));
       await pool.end().catch(() => undefined);
-      await dropSchemas(config.databaseUrl, tag, [analyticsSchema, contentSchema]).catch((e: unknown) => console.error('cleanup failed:', e));
+      await dropRunSchemas(config.databaseUrl, tag).catch((e: unknown) => console.error('cleanup failed:', e));
     })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`\n${signal}: stopping and dropping the benchmark's schemas`);

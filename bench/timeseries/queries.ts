@@ -5,7 +5,7 @@ import { TimeseriesQueries, type TimeseriesAnswer } from '../../apps/analytics/s
 import { round } from '../shared/stats';
 import { latencyOf, type Latency } from '../shared/latency';
 import type { BenchConfig } from './config';
-import { log, ms } from './format';
+import { log, ms } from '../shared/format';
 import { rawRowCount, rawSeries, type BucketValue, type Interval, type SeriesKey } from './raw-baseline';
 import type { Entity } from './workload';
 

@@ -1,6 +1,6 @@
 import { formatTable } from '../shared/table';
 import { TARGETS } from './config';
-import { fmt, ms } from './format';
+import { fmt, ms } from '../shared/format';
 import type { IngestionResult } from './ingestion';
 import type { LagResult } from './lag';
 import type { LoadResult } from './load';

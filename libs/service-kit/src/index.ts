@@ -38,6 +38,8 @@ export { runMigrations, MIGRATIONS_TABLE } from './migrations';
 export {
   PROJECTIONS_ADMIN,
   ProjectionsAdminPermission,
+  projectionStatusView,
+  rebuildReadModel,
   type ProjectionKind,
   type ProjectionsAdmin,
   type ProjectionStatusView,

@@ -1,5 +1,5 @@
-import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
-import { ConflictError, NotFoundError, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
+import { ProjectionRunner, type PostgresEventStore, type RebuildReport } from '@lib/event-store';
+import { projectionStatusView, rebuildReadModel, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import type { PartitionMaintainer } from '../timeseries/partition-maintainer';
@@ -38,7 +38,7 @@ export class AnalyticsProjections implements ProjectionsAdmin {
   }
 
   async status(): Promise<ProjectionStatusView[]> {
-    return (await this.runner.status()).map(statusView);
+    return (await this.runner.status()).map((status) => projectionStatusView(status, 'read-model'));
   }
 
   /**
@@ -49,31 +49,11 @@ export class AnalyticsProjections implements ProjectionsAdmin {
    * @throws ConflictError for a rebuild of the same read model in progress
    */
   async rebuild(name: string): Promise<RebuildReport> {
-    if (!analyticsReadModels.some((projection) => projection.name === name)) {
-      throw new NotFoundError(`no projection named ${name}; read models: ${analyticsReadModels.map((projection) => projection.name).join(', ')}`);
-    }
-    let report: RebuildReport;
-    try {
-      report = await this.runner.rebuild(name);
-    } catch (error) {
-      if (error instanceof RebuildInProgressError) throw new ConflictError(error.message);
-      throw error;
-    }
+    const report = await rebuildReadModel(this.runner, analyticsReadModels, name);
     if (name === TIMESERIES) {
       // The rebuild is in place either way; a failed drop is the hourly maintenance run's to retry.
       await this.maintainer.dropExpired().catch((error: unknown) => this.onError(name, error));
     }
     return report;
   }
-}
-
-function statusView(status: ProjectionStatus): ProjectionStatusView {
-  return {
-    name: status.name,
-    kind: 'read-model',
-    rebuildable: true,
-    position: status.checkpoint.position,
-    lagEvents: status.lagEvents,
-    lastError: status.lastError,
-  };
 }

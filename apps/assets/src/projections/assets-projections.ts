@@ -1,5 +1,5 @@
-import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
-import { ConflictError, NotFoundError, type ProjectionStatusView, type ProjectionsAdmin } from '@lib/service-kit';
+import { ProjectionRunner, type PostgresEventStore, type RebuildReport } from '@lib/event-store';
+import { projectionStatusView, rebuildReadModel, type ProjectionStatusView, type ProjectionsAdmin } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { assetsReadModels } from './assets-read-models';
@@ -25,7 +25,7 @@ export class AssetsProjections implements ProjectionsAdmin {
   }
 
   async status(): Promise<ProjectionStatusView[]> {
-    return (await this.readModels.status()).map(statusView);
+    return (await this.readModels.status()).map((status) => projectionStatusView(status, 'read-model'));
   }
 
   /**
@@ -33,26 +33,7 @@ export class AssetsProjections implements ProjectionsAdmin {
    * @throws NotFoundError for a name that is no projection of this service
    * @throws ConflictError while a rebuild of the same read model is in progress
    */
-  async rebuild(name: string): Promise<RebuildReport> {
-    if (!assetsReadModels.some((projection) => projection.name === name)) {
-      throw new NotFoundError(`no projection named ${name}; read models: ${assetsReadModels.map((projection) => projection.name).join(', ')}`);
-    }
-    try {
-      return await this.readModels.rebuild(name);
-    } catch (error) {
-      if (error instanceof RebuildInProgressError) throw new ConflictError(error.message);
-      throw error;
-    }
+  rebuild(name: string): Promise<RebuildReport> {
+    return rebuildReadModel(this.readModels, assetsReadModels, name);
   }
-}
-
-function statusView(status: ProjectionStatus): ProjectionStatusView {
-  return {
-    name: status.name,
-    kind: 'read-model',
-    rebuildable: true,
-    position: status.checkpoint.position,
-    lagEvents: status.lagEvents,
-    lastError: status.lastError,
-  };
 }

@@ -1,5 +1,5 @@
-import { ProjectionRunner, RebuildInProgressError, type PostgresEventStore, type ProjectionStatus, type RebuildReport } from '@lib/event-store';
-import { ConflictError, NotFoundError, type ProjectionKind, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
+import { ProjectionRunner, type PostgresEventStore, type RebuildReport } from '@lib/event-store';
+import { ConflictError, projectionStatusView, rebuildReadModel, type ProjectionKind, type ProjectionsAdmin, type ProjectionStatusView } from '@lib/service-kit';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { publicationJobsProjection } from '../publishing/publication-jobs.projection';
@@ -33,7 +33,7 @@ export class ContentProjections implements ProjectionsAdmin {
 
   async status(): Promise<ProjectionStatusView[]> {
     const [readModels, processManagers] = await Promise.all([this.readModels.status(), this.processManagers.status()]);
-    return [...readModels.map((status) => statusView(status, 'read-model')), ...processManagers.map((status) => statusView(status, 'process-manager'))];
+    return [...readModels.map((status) => projectionStatusView(status, 'read-model')), ...processManagers.map((status) => projectionStatusView(status, 'process-manager'))];
   }
 
   /**
@@ -45,25 +45,6 @@ export class ContentProjections implements ProjectionsAdmin {
     if (name === publicationJobsProjection.name) {
       throw new ConflictError(`${name} is the publishing process manager, not a read model: it records what was delivered, which the events do not hold, so it is never rebuilt`);
     }
-    if (!contentReadModels.some((projection) => projection.name === name)) {
-      throw new NotFoundError(`no projection named ${name}; read models: ${contentReadModels.map((projection) => projection.name).join(', ')}`);
-    }
-    try {
-      return await this.readModels.rebuild(name);
-    } catch (error) {
-      if (error instanceof RebuildInProgressError) throw new ConflictError(error.message);
-      throw error;
-    }
+    return rebuildReadModel(this.readModels, contentReadModels, name);
   }
-}
-
-function statusView(status: ProjectionStatus, kind: ProjectionKind): ProjectionStatusView {
-  return {
-    name: status.name,
-    kind,
-    rebuildable: kind === 'read-model',
-    position: status.checkpoint.position,
-    lagEvents: status.lagEvents,
-    lastError: status.lastError,
-  };
 }

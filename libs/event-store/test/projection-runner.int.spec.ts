@@ -161,6 +161,40 @@ describe('ProjectionRunner', () => {
     }
   });
 
+  it('moves past stretches of events it does not read, and applies the first one it does read after them', async () => {
+    // A cluster of its own, as above: only NOTIFYs wake the loop.
+    const server = await PrivatePostgresServer.start();
+    const own = new Pool({ connectionString: server.url, max: 5 });
+    let runner: ProjectionRunner | null = null;
+    try {
+      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
+      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
+      const ownStore = new PostgresEventStore(own, { schema: 'es' });
+      const append = (type: string, data: object) => ownStore.appendToStream('a-1', [{ type, data }], { streamType: 'account', expectedVersion: 'any', metadata });
+      runner = new ProjectionRunner(own, ownStore, [balances()], { batchSize: 4, pollIntervalMs: 60_000 });
+      await runner.start();
+      const caughtUp = async () => {
+        const head = await ownStore.visibleHead();
+        await eventually(async () => expect((await runner!.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0 }));
+      };
+      // Stretches longer than a batch, none of which the projection reads: the first batch finds
+      // nothing to apply, the next ones move the checkpoint past them without a transaction.
+      for (let round = 1; round <= 3; round++) {
+        for (let i = 0; i < 10; i++) await append('Noted', {});
+        await caughtUp();
+        await append('Deposited', { amount: round });
+        await eventually(async () =>
+          expect((await own.query('SELECT balance::int AS balance, applied FROM es.balances')).rows).toEqual([{ balance: (round * (round + 1)) / 2, applied: round }]),
+        );
+        await caughtUp();
+      }
+    } finally {
+      await runner?.stop();
+      await own.end();
+      server.dispose();
+    }
+  });
+
   it('refuses a second rebuild of the same projection while one runs, from any instance', async () => {
     for (let i = 0; i < 200; i++) await deposit(`a-${i % 4}`, 1);
     const one = new ProjectionRunner(pool, store, [balances()], { batchSize: 1 });

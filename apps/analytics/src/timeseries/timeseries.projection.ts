@@ -26,8 +26,9 @@ const rules = new RuleEngine(SOURCE_RULE_TABLES);
 
 /**
  * The time-series store: raw observations, hourly and daily rollups, tracked events. Each batch
- * of events becomes observations (see observationsOf); each chunk of them costs two statements,
- * the raw rows (`rawStatement`) then the rollups (`rollupStatement`) of what the first wrote.
+ * of events becomes observations (see observationsOf); a chunk of them with cumulative snapshots
+ * costs two statements, the raw rows (`rawStatement`) then the rollups (`rollupStatement`) of what
+ * the first wrote, and a chunk of increments one (`incrementsStatement`).
  * The result does not depend on the order observations arrive in: see the README's "Cumulative
  * snapshots, in any order".
  */
@@ -100,36 +101,67 @@ interface RawOutcome {
 }
 
 /**
- * Raw rows, then rollups, for one chunk. The rollups are fed what the raw statement reports
- * rather than joined to it in SQL: a join between two CTEs is planned on default estimates (a
- * CTE has no statistics), and one such join planned as a nested loop costs seconds per chunk.
+ * Raw rows, then rollups, for one chunk. A chunk of increments only (every activity count and
+ * tracked event, and increment batches) is one statement: each increment is inserted as it is
+ * and counts its value, so the rollups are known before the rows are written. Cumulative
+ * snapshots take two: their deltas depend on the stored series.
  */
 async function writeObservations(ctx: ProjectionContext, rows: readonly Observation[]): Promise<void> {
+  if (rows.every((o) => o.kind === 'increment')) {
+    const contributions = new Contributions();
+    for (const o of rows) contributions.add(o, { amount: o.value, at: o.observedAt, inserted: true });
+    await ctx.client.query(incrementsStatement(ctx), [...rawParameters(rows), ...contributions.columns]);
+    return;
+  }
+  await writeSnapshots(ctx, rows);
+}
+
+/**
+ * The rollups are fed what the raw statement reports rather than joined to it in SQL: a join
+ * between two CTEs is planned on default estimates (a CTE has no statistics), and one such join
+ * planned as a nested loop costs seconds per chunk.
+ */
+async function writeSnapshots(ctx: ProjectionContext, rows: readonly Observation[]): Promise<void> {
   const { rows: outcomes } = await ctx.client.query<RawOutcome>(rawStatement(ctx), rawParameters(rows));
   if (outcomes.length === 0) return;
   const byId = new Map(rows.map((o) => [`${o.eventId}/${o.item}`, o]));
-  const columns: unknown[][] = Array.from({ length: 8 }, () => []);
-  const [workspaces, types, ids, metrics, times, values, amounts, counts] = columns;
+  const contributions = new Contributions();
   for (const outcome of outcomes) {
-    // A successor's change is counted for the entities of the new snapshot before it: one series, one set.
     const o = byId.get(`${outcome.event_id}/${outcome.item}`);
     if (!o) throw new Error(`The raw statement reported ${outcome.event_id}/${outcome.item}, which the chunk does not hold`);
-    const inserted = outcome.successor_at === null;
+    contributions.add(o, { amount: outcome.amount, at: outcome.successor_at ?? o.observedAt, inserted: outcome.successor_at === null });
+  }
+  await ctx.client.query(rollupStatement(ctx), contributions.columns);
+}
+
+/** The rollup statement's parameters: one row per entity an observation counts for, in columns. */
+class Contributions {
+  readonly columns: unknown[][] = Array.from({ length: 8 }, () => []);
+
+  /**
+   * An inserted row counts its value once; a successor's change (`inserted` false) changes sums
+   * only, and is counted for the entities of the new snapshot before it: one series, one set.
+   */
+  add(o: Observation, change: { amount: number; at: Date; inserted: boolean }): void {
+    const [workspaces, types, ids, metrics, times, values, amounts, counts] = this.columns;
     for (const entity of [{ entityType: o.entityType, entityId: o.entityId }, ...o.targets]) {
       workspaces.push(o.workspaceId);
       types.push(entity.entityType);
       ids.push(entity.entityId);
       metrics.push(o.metric);
-      times.push((outcome.successor_at ?? o.observedAt).toISOString());
-      values.push(inserted ? o.value : null);
-      amounts.push(outcome.amount);
-      counts.push(inserted ? 1 : 0);
+      times.push(change.at.toISOString());
+      values.push(change.inserted ? o.value : null);
+      amounts.push(change.amount);
+      counts.push(change.inserted ? 1 : 0);
     }
   }
-  await ctx.client.query(rollupStatement(ctx), columns);
 }
 
 const SERIES = ['workspace_id', 'entity_type', 'entity_id', 'metric', 'platform'] as const;
+
+/** The chunk's observations, from the ten arrays of `rawParameters`. */
+const RAW_INPUT = `SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::timestamptz[], $9::uuid[], $10::int[])
+  AS i(workspace_id, entity_type, entity_id, metric, platform, kind, value, observed_at, event_id, item)`;
 
 function sameSeries(a: string, b: string): string {
   return SERIES.map((column) => `${a}.${column} = ${b}.${column}`).join(' AND ');
@@ -160,10 +192,7 @@ function rawStatement(ctx: ProjectionContext): string {
      WHERE ${sameSeries('o', 's')} AND o.kind = 'cumulative' AND ${bound}${order}`;
   const inTimeOrder = `PARTITION BY ${series} ORDER BY observed_at, CASE source WHEN 'raw' THEN 0 WHEN 'new' THEN 1 ELSE 2 END`;
   return `
-    WITH input AS (
-      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::timestamptz[], $9::uuid[], $10::int[])
-        AS i(workspace_id, entity_type, entity_id, metric, platform, kind, value, observed_at, event_id, item)
-    ),
+    WITH input AS (${RAW_INPUT}),
     series AS (
       SELECT ${series}, min(observed_at) AS first_at, max(observed_at) AS last_at
       FROM input WHERE kind = 'cumulative' GROUP BY ${series}
@@ -238,9 +267,11 @@ function rawParameters(rows: readonly Observation[]): unknown[] {
  * the primary entity and every target: sum += amount, count += n, min/max over values, last the
  * value observed latest (ties: the greater). A successor's change (n = 0, no value) carries the
  * identities of min, max and last, so it changes sums only. Days are grouped from the hour groups
- * (UTC hours nest in UTC days).
+ * (UTC hours nest in UTC days). The contributions are the eight arrays of `Contributions`, from
+ * parameter `first`, after the common table expressions `before` (which end with a comma).
  */
-function rollupStatement(ctx: ProjectionContext): string {
+function rollupStatement(ctx: ProjectionContext, first = 1, before = ''): string {
+  const at = (n: number): string => `$${first + n}`;
   const columns = 'workspace_id, entity_type, entity_id, metric, bucket_start, sum, count, min, max, last, last_at';
   const upsert = `
     ON CONFLICT (workspace_id, entity_type, entity_id, metric, bucket_start) DO UPDATE SET
@@ -251,8 +282,8 @@ function rollupStatement(ctx: ProjectionContext): string {
       last = CASE WHEN (excluded.last_at, excluded.last) > (r.last_at, r.last) THEN excluded.last ELSE r.last END,
       last_at = greatest(r.last_at, excluded.last_at)`;
   return `
-    WITH contributions AS (
-      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::float8[], $7::float8[], $8::int[])
+    WITH ${before}contributions AS (
+      SELECT * FROM unnest(${at(0)}::uuid[], ${at(1)}::text[], ${at(2)}::text[], ${at(3)}::text[], ${at(4)}::timestamptz[], ${at(5)}::float8[], ${at(6)}::float8[], ${at(7)}::int[])
         AS c(workspace_id, entity_type, entity_id, metric, observed_at, value, amount, n)
     ),
     hours AS (
@@ -276,6 +307,24 @@ function rollupStatement(ctx: ProjectionContext): string {
       coalesce(max(last_at), '-infinity')
     FROM hours GROUP BY 1, 2, 3, 4, 5
     ${upsert}`;
+}
+
+/**
+ * A chunk of increments in one statement: the raw rows (`rawParameters`, $1-$10; an increment's
+ * delta is its value) beside their rollups (`Contributions`, from $11). Increments never conflict:
+ * the series instant is unique for cumulative snapshots only.
+ */
+function incrementsStatement(ctx: ProjectionContext): string {
+  const series = SERIES.join(', ');
+  return rollupStatement(
+    ctx,
+    11,
+    `raw AS (
+      INSERT INTO ${ctx.table(METRIC_OBSERVATIONS)} (${series}, kind, value, delta, observed_at, event_id, item)
+      SELECT ${series}, 'increment', value, value, observed_at, event_id, item FROM (${RAW_INPUT}) i
+    ),
+    `,
+  );
 }
 
 function trackedEventsStatement(ctx: ProjectionContext): string {

@@ -12,4 +12,4 @@ export * from './projections/projection-runner';
 export { qualified, assertIdentifier } from './sql';
 export { sharedCounter, sharedGauge } from './metrics';
 export { isTransientDatabaseError } from './transient-errors';
-export { inTransaction, type TransactionOptions } from './transaction';
+export { inTransaction, type CommitOptions, type TransactionOptions } from './transaction';

@@ -6,10 +6,12 @@ import {
   START,
   type AppendOptions,
   type AppendResult,
+  type CheckpointRowLock,
   type DomainEvent,
   type EventMetadata,
   type ExpectedVersion,
   type GlobalCheckpoint,
+  type LockedReadResult,
   type NewEvent,
   type ReadAllOptions,
   type ReadAllResult,
@@ -48,6 +50,9 @@ interface EventRow {
   recorded_at: Date;
 }
 
+/** A row of readAllAfterLocked: the checkpoint, and an event or, when none follows it, nulls. */
+type LockedReadRow = { from_transaction_id: string; from_position: string } & { [K in keyof EventRow]: EventRow[K] | null };
+
 function eventColumns(alias: string): string {
   return `${alias}.position, ${alias}.transaction_id::text AS transaction_id, ${alias}.stream_id, ${alias}.stream_type,
     ${alias}.stream_version, ${alias}.event_id, ${alias}.event_type, ${alias}.schema_version, ${alias}.data,
@@ -78,6 +83,8 @@ export class PostgresEventStore {
   readonly notifyChannel: string;
   private readonly upcasters: UpcasterRegistry;
   private readonly sql: ReturnType<typeof buildStatements>;
+  /** readAllAfterLocked's statements, by checkpoint table and lock mode. */
+  private readonly lockedReads = new Map<string, string>();
   private readonly prepared: boolean;
   private notifyPending = false;
   private notifyTimer: NodeJS.Timeout | null = null;
@@ -204,6 +211,32 @@ export class PostgresEventStore {
     const events = result.rows.map((row) => this.toRecorded(row));
     const last = events[events.length - 1];
     return { events, checkpoint: { transactionId: last.transactionId, position: last.position } };
+  }
+
+  /**
+   * In the caller's transaction: locks a reader's checkpoint row (FOR UPDATE) and reads the
+   * events after it, by the same rule as readAll, in one statement (one round trip, not two).
+   * null when the row is missing or, with `skipLocked`, held by another transaction.
+   */
+  async readAllAfterLocked(client: PoolClient, row: CheckpointRowLock, options: ReadAllOptions = {}): Promise<LockedReadResult | null> {
+    assertIdentifier(row.table);
+    const key = `${row.table}/${row.skipLocked}`;
+    let text = this.lockedReads.get(key);
+    if (text === undefined) {
+      text = readAllAfterLockedStatement(this.schema, row.table, row.skipLocked);
+      this.lockedReads.set(key, text);
+    }
+    const result = await client.query<LockedReadRow>(
+      this.statement(text, [row.name, options.limit ?? 500, options.until?.transactionId ?? null, options.until?.position ?? null]),
+    );
+    if (result.rows.length === 0) return null;
+    const [first] = result.rows;
+    const from = { transactionId: first.from_transaction_id, position: Number(first.from_position) };
+    // A checkpoint with nothing after it comes back as one row without an event (the outer join).
+    if (first.event_id === null) return { from, events: [], checkpoint: from };
+    const events = result.rows.map((event) => this.toRecorded(event as EventRow));
+    const last = events[events.length - 1];
+    return { from, events, checkpoint: { transactionId: last.transactionId, position: last.position } };
   }
 
   /** Where a reader that has read everything visible now would stand. */
@@ -378,4 +411,26 @@ function buildStatements(schema: string) {
       ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
     streamVersion: `SELECT version FROM ${streams} WHERE stream_id = $1`,
   };
+}
+
+/**
+ * The checkpoint row first (locking it), then, on the store's index, the events after it: the
+ * outer join keeps the checkpoint when nothing follows it. The read rule is readAll's.
+ */
+function readAllAfterLockedStatement(schema: string, table: string, skipLocked: boolean): string {
+  const events = qualified(schema, 'events');
+  return `
+    WITH c AS MATERIALIZED (
+      SELECT transaction_id, position FROM ${qualified(schema, table)} WHERE name = $1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+    )
+    SELECT c.transaction_id::text AS from_transaction_id, c.position AS from_position, ${eventColumns('e')}
+    FROM c LEFT JOIN LATERAL (
+      SELECT * FROM ${events} x
+      WHERE (x.transaction_id, x.position) > (c.transaction_id, c.position)
+        AND x.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND ($3::xid8 IS NULL OR (x.transaction_id, x.position) <= ($3::xid8, $4::bigint))
+      ORDER BY x.transaction_id, x.position
+      LIMIT $2
+    ) e ON true
+    ORDER BY e.transaction_id, e.position`;
 }

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 
 export interface TransactionOptions {
   /**
@@ -11,16 +11,29 @@ export interface TransactionOptions {
   durable?: boolean;
 }
 
+export interface CommitOptions<T> extends TransactionOptions {
+  /**
+   * A last statement, sent with the COMMIT in one round trip, for what `work` returned (null:
+   * none). It goes by the simple protocol, which takes no parameters: any value in it must be
+   * a literal escaped by the caller (`escapeLiteral` from pg).
+   */
+  commitWith?: (result: T) => string | null;
+}
+
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: CommitOptions<T> = {}): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
     // One round trip either way: a simple query may hold several statements.
     await client.query(options.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await work(client);
+    const last = options.commitWith?.(result) ?? null;
+    // A failing last statement skips the COMMIT after it; the transaction is then rolled back below.
+    const answers: QueryResult | QueryResult[] = await client.query(last === null ? 'COMMIT' : `${last}; COMMIT`);
+    const commit = Array.isArray(answers) ? answers[answers.length - 1] : answers;
     // PostgreSQL answers COMMIT with ROLLBACK when a statement failed and `work` swallowed the error.
-    if ((await client.query('COMMIT')).command !== 'COMMIT') throw new Error('a statement in the transaction failed, so its COMMIT rolled it back');
+    if (commit.command !== 'COMMIT') throw new Error('a statement in the transaction failed, so its COMMIT rolled it back');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => (broken = true));

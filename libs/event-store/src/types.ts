@@ -125,3 +125,17 @@ export interface ReadAllResult {
   /** Advance to this after handling `events`; equal to the input when nothing new is visible. */
   checkpoint: GlobalCheckpoint;
 }
+
+/** A reader's checkpoint row for PostgresEventStore.readAllAfterLocked. */
+export interface CheckpointRowLock {
+  /** A table of the store's schema with the columns name, transaction_id (xid8) and position. */
+  table: string;
+  name: string;
+  /** Answer null at once when another transaction holds the row, rather than wait for it. */
+  skipLocked: boolean;
+}
+
+export interface LockedReadResult extends ReadAllResult {
+  /** The checkpoint as the row held it. */
+  from: GlobalCheckpoint;
+}

@@ -338,6 +338,78 @@ describe('PostgresEventStore', () => {
     });
   });
 
+  describe('reading after a locked checkpoint row', () => {
+    const checkpoints = 'reader_checkpoints';
+    beforeAll(async () => {
+      await pool.query(`CREATE TABLE "${schema}".${checkpoints} (name text PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT '0', position bigint NOT NULL DEFAULT 0)`);
+    });
+    const lock = (name: string, skipLocked = true) => ({ table: checkpoints, name, skipLocked });
+
+    it('reads what readAll reads after the row, in batches, and the row stays locked until the caller\'s transaction ends', async () => {
+      const name = `r-${randomUUID()}`;
+      await pool.query(`INSERT INTO "${schema}".${checkpoints} (name) VALUES ($1)`, [name]);
+      await store.appendToStream(`counter-${randomUUID()}`, [ev(1), ev(2), ev(3)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      const everything = await readEverything();
+
+      const seen: number[] = [];
+      for (;;) {
+        const batch = await inTransaction(pool, async (tx) => {
+          const read = await store.readAllAfterLocked(tx, lock(name), { limit: 7 });
+          // Another transaction skips the held row, or waits for it.
+          expect(await inTransaction(pool, (other) => store.readAllAfterLocked(other, lock(name)))).toBeNull();
+          if (read && read.events.length > 0) {
+            await tx.query(`UPDATE "${schema}".${checkpoints} SET transaction_id = $2::xid8, position = $3 WHERE name = $1`, [name, read.checkpoint.transactionId, read.checkpoint.position]);
+          }
+          return read;
+        });
+        expect(batch).not.toBeNull();
+        if (batch!.events.length === 0) {
+          // Nothing after it: the checkpoint comes back as it stands.
+          expect(batch!.checkpoint).toEqual(batch!.from);
+          break;
+        }
+        seen.push(...batch!.events.map((e) => e.position));
+      }
+      expect(seen).toEqual(everything.map((e) => e.position));
+    });
+
+    it('waits for a held row when not skipping, and reads from where its holder left it', async () => {
+      const name = `r-${randomUUID()}`;
+      await pool.query(`INSERT INTO "${schema}".${checkpoints} (name) VALUES ($1)`, [name]);
+      const head = await store.visibleHead();
+      const holder = await pool.connect();
+      try {
+        await holder.query('BEGIN');
+        expect(await store.readAllAfterLocked(holder, lock(name))).not.toBeNull();
+        const waiting = inTransaction(pool, (tx) => store.readAllAfterLocked(tx, lock(name, false)));
+        await holder.query(`UPDATE "${schema}".${checkpoints} SET transaction_id = $2::xid8, position = $3 WHERE name = $1`, [name, head.transactionId, head.position]);
+        await holder.query('COMMIT');
+        const read = await waiting;
+        expect(read?.from).toEqual(head);
+      } finally {
+        holder.release();
+      }
+    });
+
+    it('does not read past an append still in flight, and answers null for a missing row', async () => {
+      const name = `r-${randomUUID()}`;
+      const head = await store.visibleHead();
+      await pool.query(`INSERT INTO "${schema}".${checkpoints} (name, transaction_id, position) VALUES ($1, $2::xid8, $3)`, [name, head.transactionId, head.position]);
+      const slow = await pool.connect();
+      try {
+        await slow.query('BEGIN');
+        await store.appendToStream(`counter-${randomUUID()}`, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata }, slow);
+        const late = await store.appendToStream(`counter-${randomUUID()}`, [ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+        const read = await inTransaction(pool, (tx) => store.readAllAfterLocked(tx, lock(name)));
+        expect(read?.events.map((e) => e.position)).not.toContain(late.positions[0]);
+        await slow.query('COMMIT');
+      } finally {
+        slow.release();
+      }
+      expect(await inTransaction(pool, (tx) => store.readAllAfterLocked(tx, lock(`missing-${randomUUID()}`)))).toBeNull();
+    });
+  });
+
   it('counts the lag past a checkpoint in reading order, not by position', async () => {
     // A takes its transaction id first but its position last; reading order is (xid, position),
     // so a reader that has read everything stands at B, the highest xid, not the highest position.

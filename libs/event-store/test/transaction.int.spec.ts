@@ -44,4 +44,18 @@ describe('inTransaction', () => {
     await expect(attempt).rejects.toThrow(/COMMIT rolled it back/);
     expect(await rows()).toEqual([1, 2]);
   });
+
+  it('sends the last statement with the COMMIT, and keeps nothing when that statement fails', async () => {
+    const committed = await inTransaction(pool, async (tx) => (await tx.query(`INSERT INTO "${schema}".t VALUES (10) RETURNING id`)).rows[0].id as number, {
+      commitWith: (id) => `INSERT INTO "${schema}".t VALUES (${id + 1})`,
+    });
+    expect(committed).toBe(10);
+    expect(await rows()).toEqual([1, 2, 10, 11]);
+
+    const attempt = inTransaction(pool, (tx) => tx.query(`INSERT INTO "${schema}".t VALUES (20)`), { commitWith: () => `INSERT INTO "${schema}".t VALUES (1)` });
+    await expect(attempt).rejects.toThrow(/duplicate key/);
+    expect(await rows()).toEqual([1, 2, 10, 11]);
+    await inTransaction(pool, (tx) => tx.query(`INSERT INTO "${schema}".t VALUES (30)`), { commitWith: () => null });
+    expect(await rows()).toEqual([1, 2, 10, 11, 30]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { Registry, type Counter, type Gauge } from 'prom-client';
 import { sharedCounter, sharedGauge } from '../metrics';
 import { listenForAppends, type AppendListener } from '../notifications';
@@ -6,7 +6,7 @@ import type { PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
 import { inTransaction } from '../transaction';
 import { isTransientDatabaseError } from '../transient-errors';
-import { compareCheckpoints, type GlobalCheckpoint } from '../types';
+import { compareCheckpoints, type GlobalCheckpoint, type RecordedEvent } from '../types';
 import type { Projection, ProjectionContext } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -52,6 +52,7 @@ export interface RebuildReport {
 }
 
 const SHADOW = '__rebuild';
+const CHECKPOINTS = 'projection_checkpoints';
 const MAX_CATCH_UP_ROUNDS = 5;
 /** Lag gauges are refreshed at most this often while a projection is busy (each refresh is two queries). */
 const LAG_REFRESH_MS = 1000;
@@ -119,7 +120,7 @@ export class ProjectionRunner {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
-    this.checkpoints = qualified(store.schema, 'projection_checkpoints');
+    this.checkpoints = qualified(store.schema, CHECKPOINTS);
     this.deadLetters = qualified(store.schema, 'projection_dead_letters');
     const registry = options.registry ?? new Registry();
     this.metrics = {
@@ -477,10 +478,9 @@ export class ProjectionRunner {
 
   private async deadLetterNext(projection: Projection, reason: string): Promise<void> {
     await inTransaction(this.pool, async (tx) => {
-      const checkpoint = await this.lockCheckpoint(tx, projection.name, true);
-      if (!checkpoint) return;
-      const { events, checkpoint: next } = await this.store.readAll(checkpoint, { limit: 1 }, tx);
-      if (events.length === 0) return;
+      const batch = await this.store.readAllAfterLocked(tx, { table: CHECKPOINTS, name: projection.name, skipLocked: true }, { limit: 1 });
+      if (!batch || batch.events.length === 0) return;
+      const { events, checkpoint: next } = batch;
       const [event] = events;
       await tx.query(
         `INSERT INTO ${this.deadLetters} (projection, event_id, position, event_type, error) VALUES ($1, $2, $3, $4, $5)
@@ -493,8 +493,9 @@ export class ProjectionRunner {
   }
 
   /**
-   * One transaction: lock the checkpoint, read, apply, move the checkpoint. Returns the events
-   * read and applied, and the checkpoint after them (null when another instance held it).
+   * One transaction: lock the checkpoint and read after it (one statement), apply, move the
+   * checkpoint with the COMMIT (one round trip). Returns the events read and applied, and the
+   * checkpoint after them (null when another instance held it).
    */
   private async runBatch(
     projection: Projection,
@@ -508,17 +509,17 @@ export class ProjectionRunner {
     return inTransaction(
       this.pool,
       async (tx) => {
-        const checkpoint = await this.lockCheckpoint(tx, checkpointName, !waitForLock);
-        if (!checkpoint) return { read: 0, applied: 0, checkpoint: null };
-        const batch = await this.applyBatch(tx, projection, checkpoint, rebuilding, limit, until);
-        if (batch.read > 0) await this.saveCheckpoint(tx, checkpointName, batch.checkpoint);
-        if (!rebuilding) this.metrics.applied.inc({ projection: projection.name }, batch.applied);
-        return { read: batch.read, applied: batch.applied, checkpoint: batch.checkpoint };
+        const batch = await this.store.readAllAfterLocked(tx, { table: CHECKPOINTS, name: checkpointName, skipLocked: !waitForLock }, { limit, until });
+        if (!batch) return { read: 0, applied: 0, checkpoint: null };
+        const applied = await this.applyEvents(tx, projection, batch.events, rebuilding);
+        if (!rebuilding) this.metrics.applied.inc({ projection: projection.name }, applied);
+        return { read: batch.events.length, applied, checkpoint: batch.checkpoint };
       },
-      { durable: false },
+      { durable: false, commitWith: ({ read, checkpoint }) => (read > 0 && checkpoint ? this.saveCheckpointStatement(checkpointName, checkpoint) : null) },
     );
   }
 
+  /** Reads after `from` in the caller's transaction and applies what it read. */
   private async applyBatch(
     tx: PoolClient,
     projection: Projection,
@@ -528,10 +529,15 @@ export class ProjectionRunner {
     until?: GlobalCheckpoint,
   ): Promise<{ read: number; applied: number; checkpoint: GlobalCheckpoint }> {
     const { events, checkpoint } = await this.store.readAll(from, { limit, until }, tx);
+    return { read: events.length, applied: await this.applyEvents(tx, projection, events, rebuilding), checkpoint };
+  }
+
+  /** Applies the events of the projection's types; returns how many. */
+  private async applyEvents(tx: PoolClient, projection: Projection, events: readonly RecordedEvent[], rebuilding: boolean): Promise<number> {
     const types = projection.eventTypes;
     const relevant = types ? events.filter((e) => types.includes(e.type)) : events;
     if (relevant.length > 0) await projection.apply(relevant, this.context(tx, projection, rebuilding));
-    return { read: events.length, applied: relevant.length, checkpoint };
+    return relevant.length;
   }
 
   private context(client: PoolClient, projection: Projection, rebuilding: boolean): ProjectionContext {
@@ -557,6 +563,13 @@ export class ProjectionRunner {
       `UPDATE ${this.checkpoints} SET transaction_id = $2::xid8, position = $3, last_error = NULL, updated_at = now() WHERE name = $1`,
       [name, checkpoint.transactionId, checkpoint.position],
     );
+  }
+
+  /** saveCheckpoint for the simple protocol (see inTransaction's commitWith): the values as literals. */
+  private saveCheckpointStatement(name: string, checkpoint: GlobalCheckpoint): string {
+    if (!/^[0-9]+$/.test(checkpoint.transactionId) || !Number.isSafeInteger(checkpoint.position)) throw new Error(`Not a checkpoint: ${JSON.stringify(checkpoint)}`);
+    return `UPDATE ${this.checkpoints} SET transaction_id = '${checkpoint.transactionId}'::xid8, position = ${checkpoint.position}, last_error = NULL, updated_at = now()
+      WHERE name = ${escapeLiteral(name)}`;
   }
 
   /**

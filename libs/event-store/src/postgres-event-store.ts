@@ -29,9 +29,11 @@ export interface PostgresEventStoreOptions {
   /** LISTEN/NOTIFY channel announcing appends; defaults to `<schema>_events`. */
   notifyChannel?: string;
   /**
-   * Sends the hot statements as named prepared statements, parsed and planned once per
-   * connection (about 4x cheaper per append). Turn off behind a pooler that cannot keep them
-   * (PgBouncer in transaction mode before 1.21).
+   * Sends the appends as named prepared statements, parsed and planned once per connection
+   * (about 4x cheaper per append). Turn off behind a pooler that cannot keep them (PgBouncer in
+   * transaction mode before 1.21). Reads are planned on every call: their best plan depends on
+   * how far the table has grown, and a plan a connection cached while the table was small (a
+   * sequential scan) would be kept until the table is next analysed.
    */
   preparedStatements?: boolean;
 }
@@ -188,7 +190,7 @@ export class PostgresEventStore {
     client?: PoolClient,
   ): Promise<ReadStreamResult<E>> {
     const result = await (client ?? this.pool).query<EventRow & { current_version: string; stream_workspace: string }>(
-      this.statement(this.sql.readStream, [streamId, options.fromVersion ?? 1, options.toVersion ?? null, options.asOf ?? null]),
+      { text: this.sql.readStream, values: [streamId, options.fromVersion ?? 1, options.toVersion ?? null, options.asOf ?? null] },
     );
     if (result.rows.length === 0) return { events: [], currentVersion: 0, streamExists: false, workspaceId: null };
     const first = result.rows[0];
@@ -205,7 +207,7 @@ export class PostgresEventStore {
   async readAll(after: GlobalCheckpoint, options: ReadAllOptions = {}, client?: PoolClient): Promise<ReadAllResult> {
     const limit = options.limit ?? 500;
     const result = await (client ?? this.pool).query<EventRow>(
-      this.statement(this.sql.readAll, [after.transactionId, after.position, limit, options.until?.transactionId ?? null, options.until?.position ?? null]),
+      { text: this.sql.readAll, values: [after.transactionId, after.position, limit, options.until?.transactionId ?? null, options.until?.position ?? null] },
     );
     if (result.rows.length === 0) return { events: [], checkpoint: after };
     const events = result.rows.map((row) => this.toRecorded(row));
@@ -227,7 +229,7 @@ export class PostgresEventStore {
       this.lockedReads.set(key, text);
     }
     const result = await client.query<LockedReadRow>(
-      this.statement(text, [row.name, options.limit ?? 500, options.until?.transactionId ?? null, options.until?.position ?? null]),
+      { text, values: [row.name, options.limit ?? 500, options.until?.transactionId ?? null, options.until?.position ?? null] },
     );
     if (result.rows.length === 0) return null;
     const [first] = result.rows;
@@ -252,7 +254,7 @@ export class PostgresEventStore {
    */
   async countAfter(checkpoint: GlobalCheckpoint, cap = LAG_COUNT_CAP, client?: PoolClient): Promise<number> {
     const result = await (client ?? this.pool).query<{ n: number }>(
-      this.statement(this.sql.countAfter, [checkpoint.transactionId, checkpoint.position, cap]),
+      { text: this.sql.countAfter, values: [checkpoint.transactionId, checkpoint.position, cap] },
     );
     return result.rows[0].n;
   }
@@ -398,8 +400,8 @@ function buildStatements(schema: string) {
       LIMIT $3`,
     head: `SELECT max(position) AS head FROM ${events}`,
     // The ORDER BY keeps it on the (transaction_id, position) index whatever the statistics say:
-    // planned generically (a prepared statement) on a table never analysed, the open-ended range
-    // looks like a third of the table and a sequential scan would count all of it every time.
+    // on a table never analysed, the open-ended range looks like a third of the table, and a
+    // sequential scan would count all of it every time.
     countAfter: `
       SELECT count(*)::int AS n FROM (
         SELECT 1 FROM ${events} e WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)

@@ -410,6 +410,25 @@ describe('PostgresEventStore', () => {
     });
   });
 
+  it('prepares appends once per connection but plans every read afresh (a plan cached while the table was small would stay)', async () => {
+    const one = testPool(1);
+    try {
+      const own = new PostgresEventStore(one, { schema });
+      const streamId = `counter-${randomUUID()}`;
+      await own.appendToStream(streamId, [ev(1)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      await own.readStream(streamId);
+      await own.readAll(START, { limit: 1 });
+      await own.countAfter(START);
+      // The table the tests of readAllAfterLocked above created.
+      await inTransaction(one, (tx) => own.readAllAfterLocked(tx, { table: 'reader_checkpoints', name: 'none', skipLocked: true }));
+      const { rows } = await one.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+      expect(rows).toHaveLength(1);
+      expect(rows[0].statement).toMatch(/INSERT INTO/);
+    } finally {
+      await one.end();
+    }
+  });
+
   it('counts the lag past a checkpoint in reading order, not by position', async () => {
     // A takes its transaction id first but its position last; reading order is (xid, position),
     // so a reader that has read everything stands at B, the highest xid, not the highest position.

@@ -6,6 +6,7 @@ export * from './schema';
 export * from './envelope';
 export { PostgresEventStore, notifyChannelFor, type PostgresEventStoreOptions } from './postgres-event-store';
 export { listenForAppends, type AppendListener } from './notifications';
+export { LagReporter } from './lag-reporter';
 export * from './command-handler';
 export * from './projections/projection';
 export * from './projections/projection-runner';

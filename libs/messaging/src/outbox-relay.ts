@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Registry, type Counter, type Gauge } from 'prom-client';
 import { subjectFor, type ServiceName } from '@lib/contracts';
 import {
+  LagReporter,
   listenForAppends,
   qualified,
   toEnvelope,
@@ -81,8 +82,6 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   /** Consecutive failures of the outer loop (lock, PostgreSQL); reset once a read succeeds. */
   private failures = 0;
-  /** The lag last reported: when, and whether the relay had run out of work then. */
-  private lag: { at: number; idle: boolean } | null = null;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? `${options.service}-outbox`;
@@ -141,7 +140,6 @@ export class OutboxRelay {
         this.leading = false;
         // Only the leader knows the lag; a former leader must not keep reporting a stale value.
         if (locked) this.metrics.lag.remove({ relay: this.name });
-        this.lag = null;
         client?.removeListener('error', ignoreError);
         // Destroying the leader's connection ends its session, which releases the lock even
         // when an explicit unlock could not be sent.
@@ -166,12 +164,15 @@ export class OutboxRelay {
       this.logger.warn(`Outbox relay ${this.name}: LISTEN failed (${errorMessage(error)}); polling only`);
       return null;
     });
+    // Counted on the leader's connection, from where the relay stands when the count is made.
+    const lag = new LagReporter(() => this.reportLag(client, checkpoint), LAG_REFRESH_MS);
     try {
       let publishFailures = 0;
       while (!signal.aborted) {
         this.appended = false;
         const batch = await this.options.store.readAll(checkpoint, { limit: this.options.batchSize ?? 100 }, client);
-        await this.refreshLag(client, checkpoint, batch.events.length === 0, publishFailures > 0);
+        // While publishes fail, every attempt reports.
+        await lag.update(batch.events.length === 0, publishFailures > 0);
         this.failures = 0;
         if (batch.events.length === 0) {
           await this.idle(this.options.pollIntervalMs ?? 1000, signal);
@@ -192,6 +193,7 @@ export class OutboxRelay {
         }
       }
     } finally {
+      lag.cancel();
       await listener?.close();
     }
   }
@@ -253,20 +255,10 @@ export class OutboxRelay {
     ]);
   }
 
-  /**
-   * Counts the lag at most once per LAG_REFRESH_MS while publishing goes well (a count per batch
-   * would be a query per wake-up), once on running out of work, so a relay that has caught up
-   * reports it without waiting, and on every attempt while publishes fail.
-   */
-  private async refreshLag(client: PoolClient, checkpoint: GlobalCheckpoint, idle: boolean, failing: boolean): Promise<void> {
-    const now = Date.now();
-    const last = this.lag;
-    // Work since the last count, counted or not: running out of it must report where it stands.
-    if (!idle && last) last.idle = false;
-    if (last !== null && !failing && now - last.at < LAG_REFRESH_MS && !(idle && !last.idle)) return;
+  /** Sets the lag gauge (see LagReporter for when), unless leadership ended meanwhile. */
+  private async reportLag(client: PoolClient, checkpoint: GlobalCheckpoint): Promise<void> {
     const events = await this.options.store.countAfter(checkpoint, undefined, client);
-    this.lag = { at: now, idle };
-    this.metrics.lag.set({ relay: this.name }, events);
+    if (this.leading) this.metrics.lag.set({ relay: this.name }, events);
   }
 
   private onAppend(): void {

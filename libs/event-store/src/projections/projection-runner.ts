@@ -1,6 +1,7 @@
 import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { Registry, type Counter, type Gauge } from 'prom-client';
 import { sharedCounter, sharedGauge } from '../metrics';
+import { LagReporter } from '../lag-reporter';
 import { listenForAppends, type AppendListener } from '../notifications';
 import type { PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
@@ -54,7 +55,7 @@ export interface RebuildReport {
 const SHADOW = '__rebuild';
 const CHECKPOINTS = 'projection_checkpoints';
 const MAX_CATCH_UP_ROUNDS = 5;
-/** Lag gauges are refreshed at most this often while a projection is busy (each refresh is two queries). */
+/** Lag gauges are refreshed at most this often (each refresh is two queries). */
 const LAG_REFRESH_MS = 1000;
 const SWAP_ATTEMPTS = 5;
 const RETIRED = '__retired';
@@ -74,8 +75,7 @@ interface LoopState {
   waiting: boolean;
   /** The last batch read events and applied none: the next is first read outside a transaction (see passOver). */
   passing: boolean;
-  /** The lag last reported: when, and whether the loop had run out of work then. */
-  lag: { at: number; idle: boolean } | null;
+  lag: LagReporter;
   wake: (notified: boolean) => void;
 }
 
@@ -351,7 +351,8 @@ export class ProjectionRunner {
   }
 
   private async loop(projection: Projection): Promise<void> {
-    const state: LoopState = { failures: 0, eventFailures: 0, isolate: false, known: null, notified: false, missed: false, waiting: false, passing: false, lag: null, wake: () => undefined };
+    const lag = new LagReporter(() => this.reportLag(projection), LAG_REFRESH_MS);
+    const state: LoopState = { failures: 0, eventFailures: 0, isolate: false, known: null, notified: false, missed: false, waiting: false, passing: false, lag, wake: () => undefined };
     this.loops.set(projection.name, state);
     let read = 0;
     while (!this.stopped) {
@@ -371,7 +372,7 @@ export class ProjectionRunner {
         // Never lets the loop end: a rejected loop would stop the projection for good.
         await this.recordFailure(projection, state, error).catch((failure: unknown) => this.options.onError?.(projection.name, failure));
       }
-      await this.refreshLag(projection, state, read).catch(() => undefined);
+      await state.lag.update(read === 0).catch(() => undefined);
       if (this.stopped) break; // stop() may have come during the batch, after its wake-up call
       if (read > 0) continue;
       if (state.missed && state.failures === 0) {
@@ -389,6 +390,7 @@ export class ProjectionRunner {
       });
       state.waiting = false;
     }
+    state.lag.cancel();
     this.loops.delete(projection.name);
   }
 
@@ -572,21 +574,10 @@ export class ProjectionRunner {
       WHERE name = ${escapeLiteral(name)}`;
   }
 
-  /**
-   * Refreshes the lag gauges at most once per LAG_REFRESH_MS, and once on running out of work,
-   * so a projection that has caught up reports it without waiting (a count per batch would cost
-   * a query per wake-up of a busy store).
-   */
-  private async refreshLag(projection: Projection, state: LoopState, read: number): Promise<void> {
-    const now = Date.now();
-    const idle = read === 0;
-    // Work since the last refresh, refreshed or not: running out of it must report where it stands.
-    if (!idle && state.lag) state.lag.idle = false;
-    const due = state.lag === null || now - state.lag.at >= LAG_REFRESH_MS || (idle && !state.lag.idle);
-    if (!due) return;
+  /** Sets the lag gauges (see LagReporter for when). */
+  private async reportLag(projection: Projection): Promise<void> {
     const [status] = await this.status(projection.name);
-    if (!status) return;
-    state.lag = { at: now, idle };
+    if (!status || this.stopped) return;
     this.metrics.position.set({ projection: projection.name }, status.checkpoint.position);
     this.metrics.lag.set({ projection: projection.name }, status.lagEvents);
   }

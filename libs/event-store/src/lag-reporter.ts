@@ -9,8 +9,10 @@ export class LagReporter {
   private last = Number.NEGATIVE_INFINITY;
   /** The reader's state as last told: out of work or not. */
   private idle = false;
-  /** Whether the last count was made while the reader was out of work (and nothing came since). */
+  /** Whether the last count was made while the reader was out of work, and it has not moved since. */
   private reportedIdle = false;
+  /** Rounds in which the reader moved: a count started before one may not stand for it. */
+  private moves = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -19,13 +21,16 @@ export class LagReporter {
   ) {}
 
   /**
-   * After each round of the reader: `idle` when it found nothing to do. `force` counts now
-   * whatever the interval (a reader that keeps failing reports every attempt).
+   * After each round of the reader: `idle` when it has read all there was to read (it may have
+   * moved on the way: `moved`). `force` counts now whatever the interval (a reader that keeps
+   * failing reports every attempt).
    */
-  async update(idle: boolean, force = false): Promise<void> {
+  async update(idle: boolean, moved: boolean, force = false): Promise<void> {
     this.idle = idle;
-    if (!idle) this.reportedIdle = false;
-    else if (this.reportedIdle && !force) return;
+    if (moved || !idle) {
+      this.moves += 1;
+      this.reportedIdle = false;
+    } else if (this.reportedIdle && !force) return;
     const wait = this.last + this.intervalMs - Date.now();
     if (wait <= 0 || force) return this.countNow();
     if (idle && this.timer === null) {
@@ -47,8 +52,9 @@ export class LagReporter {
 
   private async countNow(): Promise<void> {
     const idle = this.idle;
+    const moves = this.moves;
     this.last = Date.now();
     await this.count();
-    this.reportedIdle = idle && this.idle;
+    this.reportedIdle = idle && this.idle && moves === this.moves;
   }
 }

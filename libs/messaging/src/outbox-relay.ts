@@ -168,11 +168,15 @@ export class OutboxRelay {
     const lag = new LagReporter(() => this.reportLag(client, checkpoint), LAG_REFRESH_MS);
     try {
       let publishFailures = 0;
+      const limit = this.options.batchSize ?? 100;
       while (!signal.aborted) {
         this.appended = false;
-        const batch = await this.options.store.readAll(checkpoint, { limit: this.options.batchSize ?? 100 }, client);
+        const batch = await this.options.store.readAll(checkpoint, { limit }, client);
+        // Fewer than a batch: all that was visible is read, and the relay waits for the next NOTIFY
+        // (or one that came meanwhile) rather than read again at once to find out.
+        const caughtUp = batch.events.length < limit;
         // While publishes fail, every attempt reports.
-        await lag.update(batch.events.length === 0, publishFailures > 0);
+        await lag.update(caughtUp, batch.events.length > 0, publishFailures > 0);
         this.failures = 0;
         if (batch.events.length === 0) {
           await this.idle(this.options.pollIntervalMs ?? 1000, signal);
@@ -190,6 +194,7 @@ export class OutboxRelay {
           await sleep(exponentialDelay(publishFailures, this.options.retryBaseMs ?? 250, this.options.retryMaxMs ?? 10_000), signal);
         } else {
           publishFailures = 0;
+          if (caughtUp) await this.idle(this.options.pollIntervalMs ?? 1000, signal);
         }
       }
     } finally {

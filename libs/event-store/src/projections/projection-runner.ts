@@ -372,9 +372,12 @@ export class ProjectionRunner {
         // Never lets the loop end: a rejected loop would stop the projection for good.
         await this.recordFailure(projection, state, error).catch((failure: unknown) => this.options.onError?.(projection.name, failure));
       }
-      await state.lag.update(read === 0).catch(() => undefined);
+      // Fewer than a batch: the loop has read all that was visible, and waits for the next NOTIFY
+      // (or one that came meanwhile) rather than open another transaction at once to find out.
+      const caughtUp = read < limit;
+      await state.lag.update(caughtUp, read > 0).catch(() => undefined);
       if (this.stopped) break; // stop() may have come during the batch, after its wake-up call
-      if (read > 0) continue;
+      if (!caughtUp) continue;
       if (state.missed && state.failures === 0) {
         state.notified = true;
         continue;

@@ -52,8 +52,19 @@ interface EventRow {
   recorded_at: Date;
 }
 
+/**
+ * Whether committed events wait for an older transaction still in flight before the read rule
+ * returns them: the reader should look again soon rather than wait for a NOTIFY, which was sent
+ * already. One probe of the (transaction_id, position) index.
+ */
+function held(events: string): string {
+  return `EXISTS (SELECT 1 FROM ${events} w WHERE w.transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))`;
+}
+
 /** A row of readAllAfterLocked: the checkpoint, and an event or, when none follows it, nulls. */
-type LockedReadRow = { from_transaction_id: string; from_position: string } & { [K in keyof EventRow]: EventRow[K] | null };
+type LockedReadRow = { from_transaction_id: string; from_position: string; held: boolean } & NullableEventRow;
+/** An event row, or the nulls of an outer join that found none. */
+type NullableEventRow = { [K in keyof EventRow]: EventRow[K] | null };
 
 function eventColumns(alias: string): string {
   return `${alias}.position, ${alias}.transaction_id::text AS transaction_id, ${alias}.stream_id, ${alias}.stream_type,
@@ -206,13 +217,14 @@ export class PostgresEventStore {
    */
   async readAll(after: GlobalCheckpoint, options: ReadAllOptions = {}, client?: PoolClient): Promise<ReadAllResult> {
     const limit = options.limit ?? 500;
-    const result = await (client ?? this.pool).query<EventRow>(
+    const result = await (client ?? this.pool).query<{ held: boolean } & NullableEventRow>(
       { text: this.sql.readAll, values: [after.transactionId, after.position, limit, options.until?.transactionId ?? null, options.until?.position ?? null] },
     );
-    if (result.rows.length === 0) return { events: [], checkpoint: after };
-    const events = result.rows.map((row) => this.toRecorded(row));
+    const [first] = result.rows;
+    if (first.event_id === null) return { events: [], checkpoint: after, held: first.held };
+    const events = result.rows.map((row) => this.toRecorded(row as EventRow));
     const last = events[events.length - 1];
-    return { events, checkpoint: { transactionId: last.transactionId, position: last.position } };
+    return { events, checkpoint: { transactionId: last.transactionId, position: last.position }, held: first.held };
   }
 
   /**
@@ -235,10 +247,10 @@ export class PostgresEventStore {
     const [first] = result.rows;
     const from = { transactionId: first.from_transaction_id, position: Number(first.from_position) };
     // A checkpoint with nothing after it comes back as one row without an event (the outer join).
-    if (first.event_id === null) return { from, events: [], checkpoint: from };
+    if (first.event_id === null) return { from, events: [], checkpoint: from, held: first.held };
     const events = result.rows.map((event) => this.toRecorded(event as EventRow));
     const last = events[events.length - 1];
-    return { from, events, checkpoint: { transactionId: last.transactionId, position: last.position } };
+    return { from, events, checkpoint: { transactionId: last.transactionId, position: last.position }, held: first.held };
   }
 
   /** Where a reader that has read everything visible now would stand. */
@@ -246,6 +258,13 @@ export class PostgresEventStore {
     const result = await (client ?? this.pool).query<{ transaction_id: string; position: string }>(this.sql.visibleHead);
     if (result.rows.length === 0) return START;
     return { transactionId: result.rows[0].transaction_id, position: Number(result.rows[0].position) };
+  }
+
+  /** visibleHead, and whether committed events past it wait for an older transaction (see ReadAllResult.held). */
+  async visibility(client?: PoolClient): Promise<{ head: GlobalCheckpoint; held: boolean }> {
+    const result = await (client ?? this.pool).query<{ held: boolean; transaction_id: string | null; position: string | null }>(this.sql.visibility);
+    const [row] = result.rows;
+    return { head: row.transaction_id === null ? START : { transactionId: row.transaction_id, position: Number(row.position) }, held: row.held };
   }
 
   /**
@@ -391,13 +410,18 @@ function buildStatements(schema: string) {
       WHERE s.stream_id = $1
       ORDER BY e.stream_version`,
     // ORDER BY names e.transaction_id: bare, it would be the ::text output column, which sorts 999 after 1000.
+    // One row without an event when nothing is readable: `held` comes back either way.
     readAll: `
-      SELECT ${eventColumns('e')} FROM ${events} e
-      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        AND ($4::xid8 IS NULL OR (transaction_id, position) <= ($4::xid8, $5::bigint))
-      ORDER BY e.transaction_id, e.position
-      LIMIT $3`,
+      SELECT h.held, ${eventColumns('e')}
+      FROM (SELECT ${held(events)} AS held) h LEFT JOIN LATERAL (
+        SELECT * FROM ${events} x
+        WHERE (x.transaction_id, x.position) > ($1::xid8, $2::bigint)
+          AND x.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($4::xid8 IS NULL OR (x.transaction_id, x.position) <= ($4::xid8, $5::bigint))
+        ORDER BY x.transaction_id, x.position
+        LIMIT $3
+      ) e ON true
+      ORDER BY e.transaction_id, e.position`,
     head: `SELECT max(position) AS head FROM ${events}`,
     // The ORDER BY keeps it on the (transaction_id, position) index whatever the statistics say:
     // on a table never analysed, the open-ended range looks like a third of the table, and a
@@ -411,6 +435,13 @@ function buildStatements(schema: string) {
       SELECT e.transaction_id::text AS transaction_id, e.position FROM ${events} e
       WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
       ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1`,
+    visibility: `
+      SELECT h.held, v.transaction_id::text AS transaction_id, v.position
+      FROM (SELECT ${held(events)} AS held) h LEFT JOIN LATERAL (
+        SELECT e.transaction_id, e.position FROM ${events} e
+        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1
+      ) v ON true`,
     streamVersion: `SELECT version FROM ${streams} WHERE stream_id = $1`,
   };
 }
@@ -425,7 +456,7 @@ function readAllAfterLockedStatement(schema: string, table: string, skipLocked: 
     WITH c AS MATERIALIZED (
       SELECT transaction_id, position FROM ${qualified(schema, table)} WHERE name = $1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
     )
-    SELECT c.transaction_id::text AS from_transaction_id, c.position AS from_position, ${eventColumns('e')}
+    SELECT c.transaction_id::text AS from_transaction_id, c.position AS from_position, ${held(events)} AS held, ${eventColumns('e')}
     FROM c LEFT JOIN LATERAL (
       SELECT * FROM ${events} x
       WHERE (x.transaction_id, x.position) > (c.transaction_id, c.position)

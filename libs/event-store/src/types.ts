@@ -124,6 +124,11 @@ export interface ReadAllResult {
   events: RecordedEvent[];
   /** Advance to this after handling `events`; equal to the input when nothing new is visible. */
   checkpoint: GlobalCheckpoint;
+  /**
+   * Committed events wait for an older transaction still in flight before the read rule returns
+   * them. Their NOTIFY came already: a reader should look again soon rather than wait for the next.
+   */
+  held: boolean;
 }
 
 /** A reader's checkpoint row for PostgresEventStore.readAllAfterLocked. */

@@ -268,6 +268,11 @@ describe('PostgresEventStore', () => {
         // must not move past the earlier one's position, so nothing is returned yet.
         const whileSlowInFlight = await store.readAll(checkpoint);
         expect(whileSlowInFlight.events.map((e) => e.position)).not.toContain(late.positions[0]);
+        // ...and says that committed events are held back, so a reader looks again soon.
+        expect(whileSlowInFlight.held).toBe(true);
+        const visibility = await store.visibility();
+        expect(visibility.held).toBe(true);
+        expect(visibility.head.position).not.toBe(late.positions[0]);
         checkpoint = whileSlowInFlight.checkpoint;
 
         await slow.query('COMMIT');
@@ -402,6 +407,7 @@ describe('PostgresEventStore', () => {
         const late = await store.appendToStream(`counter-${randomUUID()}`, [ev(2)], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
         const read = await inTransaction(pool, (tx) => store.readAllAfterLocked(tx, lock(name)));
         expect(read?.events.map((e) => e.position)).not.toContain(late.positions[0]);
+        expect(read?.held).toBe(true);
         await slow.query('COMMIT');
       } finally {
         slow.release();

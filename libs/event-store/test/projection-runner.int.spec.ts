@@ -161,6 +161,35 @@ describe('ProjectionRunner', () => {
     }
   });
 
+  it('applies an event held back by an older transaction as soon as that one ends, though no NOTIFY follows it (no polling)', async () => {
+    const server = await PrivatePostgresServer.start();
+    const own = new Pool({ connectionString: server.url, max: 5 });
+    let runner: ProjectionRunner | null = null;
+    const slow = await own.connect();
+    try {
+      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
+      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
+      const ownStore = new PostgresEventStore(own, { schema: 'es' });
+      runner = new ProjectionRunner(own, ownStore, [balances()], { pollIntervalMs: 60_000 });
+      await runner.start();
+      const balancesNow = async () => (await own.query<{ balance: string }>('SELECT balance FROM es.balances')).rows;
+      // An older transaction that appends nothing (so its commit sends no NOTIFY) holds the horizon.
+      await slow.query('BEGIN');
+      await slow.query('SELECT pg_current_xact_id()');
+      await ownStore.appendToStream('a-1', [{ type: 'Deposited', data: { amount: 5 } }], { streamType: 'account', expectedVersion: 'any', metadata });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await balancesNow()).toEqual([]);
+      await slow.query('COMMIT');
+      // Without looking again on its own, the loop would wait for the minute-long poll.
+      await eventually(async () => expect(await balancesNow()).toEqual([{ balance: '5' }]), 5_000);
+    } finally {
+      slow.release();
+      await runner?.stop();
+      await own.end();
+      server.dispose();
+    }
+  });
+
   it('moves past stretches of events it does not read, and applies the first one it does read after them', async () => {
     // A cluster of its own, as above: only NOTIFYs wake the loop.
     const server = await PrivatePostgresServer.start();

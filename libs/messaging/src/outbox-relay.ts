@@ -169,6 +169,7 @@ export class OutboxRelay {
     try {
       let publishFailures = 0;
       const limit = this.options.batchSize ?? 100;
+      let recheckMs = HELD_RECHECK_MS;
       while (!signal.aborted) {
         this.appended = false;
         const batch = await this.options.store.readAll(checkpoint, { limit }, client);
@@ -178,8 +179,12 @@ export class OutboxRelay {
         // While publishes fail, every attempt reports.
         await lag.update(caughtUp, batch.events.length > 0, publishFailures > 0);
         this.failures = 0;
+        // Held events were announced already: no NOTIFY will come for them, so the relay looks
+        // again soon, backing off while they stay held.
+        const wait = batch.held ? recheckMs : (this.options.pollIntervalMs ?? 1000);
+        recheckMs = batch.held ? Math.min(recheckMs * 2, this.options.pollIntervalMs ?? 1000) : HELD_RECHECK_MS;
         if (batch.events.length === 0) {
-          await this.idle(this.options.pollIntervalMs ?? 1000, signal);
+          await this.idle(wait, signal);
           continue;
         }
         const { done, published } = await this.publish(batch.events, signal);
@@ -194,7 +199,7 @@ export class OutboxRelay {
           await sleep(exponentialDelay(publishFailures, this.options.retryBaseMs ?? 250, this.options.retryMaxMs ?? 10_000), signal);
         } else {
           publishFailures = 0;
-          if (caughtUp) await this.idle(this.options.pollIntervalMs ?? 1000, signal);
+          if (caughtUp) await this.idle(wait, signal);
         }
       }
     } finally {
@@ -289,5 +294,7 @@ export class OutboxRelay {
 }
 
 const LAG_REFRESH_MS = 1000;
+/** The first look again at events held back by an older transaction (ReadAllResult.held). */
+const HELD_RECHECK_MS = 5;
 
 function ignoreError(): void {}

@@ -56,6 +56,26 @@ describe('OutboxRelay', () => {
     }
   }
 
+  it('publishes an event held back by an older transaction as soon as that one ends, though no NOTIFY follows it (no polling)', async () => {
+    relay({ pollIntervalMs: 60_000 });
+    await appendPosts(h.store, 1);
+    await eventually(async () => expect(await streamMessages(h.jsm, 'CONTENT')).toHaveLength(1));
+    // An older transaction that appends nothing (so its commit sends no NOTIFY) holds the horizon.
+    const slow = await h.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query('SELECT pg_current_xact_id()');
+      await appendPosts(h.store, 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await streamMessages(h.jsm, 'CONTENT')).toHaveLength(1);
+      await slow.query('COMMIT');
+    } finally {
+      slow.release();
+    }
+    // Without looking again on its own, the relay would wait for the minute-long poll.
+    await eventually(async () => expect(await streamMessages(h.jsm, 'CONTENT')).toHaveLength(2), 5_000);
+  });
+
   it('publishes every event once, in store order, with Nats-Msg-Id = event id and the event headers', async () => {
     // Concurrent appends commit out of position order: store order is (transaction id, position).
     await Promise.all([appendPosts(h.store, 10), appendPosts(h.store, 10, 'PostPublished', 100), appendPosts(h.store, 10, 'PostDrafted', 200)]);

@@ -54,6 +54,8 @@ export interface RebuildReport {
 
 const SHADOW = '__rebuild';
 const CHECKPOINTS = 'projection_checkpoints';
+/** The first look again at events held back by an older transaction (see LoopState.held). */
+const HELD_RECHECK_MS = 5;
 const MAX_CATCH_UP_ROUNDS = 5;
 /** Lag gauges are refreshed at most this often (each refresh is two queries). */
 const LAG_REFRESH_MS = 1000;
@@ -75,6 +77,10 @@ interface LoopState {
   waiting: boolean;
   /** The last batch read events and applied none: the next is first read outside a transaction (see passOver). */
   passing: boolean;
+  /** The last look found committed events held back by an older transaction (ReadAllResult.held). */
+  held: boolean;
+  /** How soon to look again while they are held: doubles from HELD_RECHECK_MS up to the poll interval. */
+  recheckMs: number;
   lag: LagReporter;
   wake: (notified: boolean) => void;
 }
@@ -97,7 +103,7 @@ export class ProjectionRunner {
   private readonly running: Promise<void>[] = [];
   private listener: AppendListener | null = null;
   /** The visible-head query in flight, and the NOTIFY it answers for (see nothingPast). */
-  private head: { notice: number; checkpoint: Promise<GlobalCheckpoint> } | null = null;
+  private head: { notice: number; visibility: Promise<{ head: GlobalCheckpoint; held: boolean }> } | null = null;
   /** NOTIFYs received so far. */
   private notices = 0;
   private stopped = true;
@@ -352,7 +358,20 @@ export class ProjectionRunner {
 
   private async loop(projection: Projection): Promise<void> {
     const lag = new LagReporter(() => this.reportLag(projection), LAG_REFRESH_MS);
-    const state: LoopState = { failures: 0, eventFailures: 0, isolate: false, known: null, notified: false, missed: false, waiting: false, passing: false, lag, wake: () => undefined };
+    const state: LoopState = {
+      failures: 0,
+      eventFailures: 0,
+      isolate: false,
+      known: null,
+      notified: false,
+      missed: false,
+      waiting: false,
+      passing: false,
+      held: false,
+      recheckMs: HELD_RECHECK_MS,
+      lag,
+      wake: () => undefined,
+    };
     this.loops.set(projection.name, state);
     let read = 0;
     while (!this.stopped) {
@@ -362,7 +381,7 @@ export class ProjectionRunner {
         // A full batch leaves more behind; otherwise a NOTIFY is first checked against what is
         // visible, so that the wake-ups of every loop of a busy store do not each cost a
         // transaction that finds nothing (a poll always runs the batch).
-        if (read < limit && state.notified && state.failures === 0 && (await this.nothingPast(state.known))) read = 0;
+        if (read < limit && state.notified && state.failures === 0 && (await this.nothingPast(state))) read = 0;
         else read = (state.passing && state.failures === 0 ? await this.passOver(projection, state, limit) : null) ?? (await this.runLoopBatch(projection, state, limit));
         state.failures = 0;
         state.eventFailures = 0;
@@ -382,10 +401,14 @@ export class ProjectionRunner {
         state.notified = true;
         continue;
       }
-      const delay = state.failures > 0 ? Math.min(this.retryBaseDelayMs * 2 ** (state.failures - 1), 30_000) : this.pollIntervalMs;
+      // Held events were announced already: no NOTIFY will come for them, so the loop looks again
+      // soon, first at the head as after a NOTIFY, backing off while they stay held.
+      const recheck = state.held && state.failures === 0;
+      const delay = state.failures > 0 ? Math.min(this.retryBaseDelayMs * 2 ** (state.failures - 1), 30_000) : recheck ? state.recheckMs : this.pollIntervalMs;
+      state.recheckMs = recheck ? Math.min(state.recheckMs * 2, this.pollIntervalMs) : HELD_RECHECK_MS;
       state.waiting = true;
       state.notified = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), delay);
+        const timer = setTimeout(() => resolve(recheck), delay);
         state.wake = (notified) => {
           clearTimeout(timer);
           resolve(notified);
@@ -401,6 +424,7 @@ export class ProjectionRunner {
     const batch = await this.runBatch(projection, projection.name, false, limit);
     if (batch.checkpoint) state.known = batch.checkpoint;
     state.passing = batch.read > 0 && batch.applied === 0;
+    state.held = batch.held;
     return batch.read;
   }
 
@@ -415,7 +439,8 @@ export class ProjectionRunner {
     const types = projection.eventTypes;
     const from = state.known;
     if (!types || from === null) return null;
-    const { events, checkpoint } = await this.store.readAll(from, { limit });
+    const { events, checkpoint, held } = await this.store.readAll(from, { limit });
+    state.held = held;
     if (events.length === 0) return 0;
     if (events.some((event) => types.includes(event.type))) {
       state.passing = false;
@@ -433,19 +458,23 @@ export class ProjectionRunner {
   }
 
   /**
-   * Whether nothing visible lies past `known`. Loops woken by the same NOTIFY share one query;
-   * one asked after a later NOTIFY is a new query, since it must see what that one announced.
+   * Whether nothing visible lies past the loop's checkpoint (and, in `state.held`, whether events
+   * are held back). Loops woken by the same NOTIFY share one query; one asked after a later
+   * NOTIFY is a new query, since it must see what that one announced.
    */
-  private async nothingPast(known: GlobalCheckpoint | null): Promise<boolean> {
+  private async nothingPast(state: LoopState): Promise<boolean> {
+    const known = state.known;
     if (known === null) return false;
     if (this.head?.notice !== this.notices) {
-      const head = { notice: this.notices, checkpoint: this.store.visibleHead() };
+      const head = { notice: this.notices, visibility: this.store.visibility() };
       this.head = head;
-      void head.checkpoint.finally(() => {
+      void head.visibility.finally(() => {
         if (this.head === head) this.head = null;
       }).catch(() => undefined);
     }
-    return compareCheckpoints(await this.head.checkpoint, known) <= 0;
+    const { head, held } = await this.head.visibility;
+    state.held = held;
+    return compareCheckpoints(head, known) <= 0;
   }
 
   private wakeAll(): void {
@@ -509,16 +538,16 @@ export class ProjectionRunner {
     limit = this.batchSize,
     until?: GlobalCheckpoint,
     waitForLock = false,
-  ): Promise<{ read: number; applied: number; checkpoint: GlobalCheckpoint | null }> {
+  ): Promise<{ read: number; applied: number; checkpoint: GlobalCheckpoint | null; held: boolean }> {
     // Not durable: the rows move with the checkpoint, so a batch a crash loses is applied again.
     return inTransaction(
       this.pool,
       async (tx) => {
         const batch = await this.store.readAllAfterLocked(tx, { table: CHECKPOINTS, name: checkpointName, skipLocked: !waitForLock }, { limit, until });
-        if (!batch) return { read: 0, applied: 0, checkpoint: null };
+        if (!batch) return { read: 0, applied: 0, checkpoint: null, held: false };
         const applied = await this.applyEvents(tx, projection, batch.events, rebuilding);
         if (!rebuilding) this.metrics.applied.inc({ projection: projection.name }, applied);
-        return { read: batch.events.length, applied, checkpoint: batch.checkpoint };
+        return { read: batch.events.length, applied, checkpoint: batch.checkpoint, held: batch.held };
       },
       { durable: false, commitWith: ({ read, checkpoint }) => (read > 0 && checkpoint ? this.saveCheckpointStatement(checkpointName, checkpoint) : null) },
     );

@@ -4,7 +4,7 @@ export * from './decider';
 export * from './upcasting';
 export * from './schema';
 export * from './envelope';
-export { PostgresEventStore, notifyChannelFor, type PostgresEventStoreOptions } from './postgres-event-store';
+export { HELD_RECHECK_MS, PostgresEventStore, notifyChannelFor, type PostgresEventStoreOptions } from './postgres-event-store';
 export { listenForAppends, type AppendListener } from './notifications';
 export { LagReporter } from './lag-reporter';
 export * from './command-handler';

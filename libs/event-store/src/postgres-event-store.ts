@@ -55,10 +55,13 @@ interface EventRow {
 /**
  * Whether committed events wait for an older transaction still in flight before the read rule
  * returns them: the reader should look again soon rather than wait for a NOTIFY, which was sent
- * already. One probe of the (transaction_id, position) index.
+ * already. One probe of the (transaction_id, position) index, whatever the statistics say.
  */
 function held(events: string): string {
-  return `EXISTS (SELECT 1 FROM ${events} w WHERE w.transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))`;
+  // Not EXISTS: without statistics that is planned as a sequential scan, which reads the whole
+  // table whenever nothing is held. The ORDER BY keeps it on the index, as in countAfter.
+  return `(SELECT w.transaction_id FROM ${events} w WHERE w.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY w.transaction_id, w.position LIMIT 1) IS NOT NULL`;
 }
 
 /** A row of readAllAfterLocked: the checkpoint, and an event or, when none follows it, nulls. */
@@ -73,6 +76,12 @@ function eventColumns(alias: string): string {
 }
 
 const NOTIFY_INTERVAL_MS = 10;
+/**
+ * How soon a reader looks again at committed events an older transaction holds back (see
+ * ReadAllResult.held), doubling while they stay held. Above NOTIFY_INTERVAL_MS: while appends
+ * go on, their NOTIFYs wake readers first and no look is spent; it counts when they stop.
+ */
+export const HELD_RECHECK_MS = 25;
 /** Lag gauges saturate here: beyond it the exact figure matters less than the cost of counting. */
 export const LAG_COUNT_CAP = 100_000;
 

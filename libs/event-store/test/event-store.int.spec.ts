@@ -435,6 +435,35 @@ describe('PostgresEventStore', () => {
     }
   });
 
+  it('reads by position on the index of a table never analysed: no sequential scan of the store', async () => {
+    const fresh = uniqueSchemaName('esplan');
+    for (const statement of eventStoreSchemaSql(fresh)) await pool.query(statement);
+    await pool.query(`CREATE TABLE "${fresh}".reader_checkpoints (name text PRIMARY KEY, transaction_id xid8 NOT NULL DEFAULT '0', position bigint NOT NULL DEFAULT 0)`);
+    await pool.query(`INSERT INTO "${fresh}".reader_checkpoints (name) VALUES ('r')`);
+    try {
+      const own = new PostgresEventStore(pool, { schema: fresh });
+      for (let i = 0; i < 50; i++) {
+        await own.appendToStream(`counter-${randomUUID()}`, Array.from({ length: 100 }, (_, n) => ev(n)), { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      }
+      const head = await own.visibleHead();
+      const near = { transactionId: head.transactionId, position: head.position - 10 };
+      // Scans of the table by this transaction's statements so far.
+      const scans = await inTransaction(pool, async (tx) => {
+        await own.readAll(near, { limit: 500 }, tx);
+        await own.readAll(head, { limit: 500 }, tx);
+        await own.visibility(tx);
+        await own.visibleHead(tx);
+        await own.countAfter(near, undefined, tx);
+        await own.readAllAfterLocked(tx, { table: 'reader_checkpoints', name: 'r', skipLocked: true }, { limit: 10 });
+        const { rows } = await tx.query<{ n: string }>(`SELECT pg_stat_get_xact_numscans($1::regclass) AS n`, [`"${fresh}".events`]);
+        return Number(rows[0].n);
+      });
+      expect(scans).toBe(0);
+    } finally {
+      await dropSchema(pool, fresh);
+    }
+  });
+
   it('counts the lag past a checkpoint in reading order, not by position', async () => {
     // A takes its transaction id first but its position last; reading order is (xid, position),
     // so a reader that has read everything stands at B, the highest xid, not the highest position.

@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Registry, type Counter, type Gauge } from 'prom-client';
 import { subjectFor, type ServiceName } from '@lib/contracts';
 import {
+  HELD_RECHECK_MS,
   LagReporter,
   listenForAppends,
   qualified,
@@ -294,7 +295,5 @@ export class OutboxRelay {
 }
 
 const LAG_REFRESH_MS = 1000;
-/** The first look again at events held back by an older transaction (ReadAllResult.held). */
-const HELD_RECHECK_MS = 5;
 
 function ignoreError(): void {}

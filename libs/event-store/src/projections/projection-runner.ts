@@ -3,7 +3,7 @@ import { Registry, type Counter, type Gauge } from 'prom-client';
 import { sharedCounter, sharedGauge } from '../metrics';
 import { LagReporter } from '../lag-reporter';
 import { listenForAppends, type AppendListener } from '../notifications';
-import type { PostgresEventStore } from '../postgres-event-store';
+import { HELD_RECHECK_MS, type PostgresEventStore } from '../postgres-event-store';
 import { assertIdentifier, qualified } from '../sql';
 import { inTransaction } from '../transaction';
 import { isTransientDatabaseError } from '../transient-errors';
@@ -54,8 +54,6 @@ export interface RebuildReport {
 
 const SHADOW = '__rebuild';
 const CHECKPOINTS = 'projection_checkpoints';
-/** The first look again at events held back by an older transaction (see LoopState.held). */
-const HELD_RECHECK_MS = 5;
 const MAX_CATCH_UP_ROUNDS = 5;
 /** Lag gauges are refreshed at most this often (each refresh is two queries). */
 const LAG_REFRESH_MS = 1000;

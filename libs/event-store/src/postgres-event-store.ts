@@ -64,6 +64,16 @@ function held(events: string): string {
     ORDER BY w.transaction_id, w.position LIMIT 1) IS NOT NULL`;
 }
 
+/**
+ * A NOTIFY's payload: the event types, comma-separated, or '' for any type (the types were not
+ * given, would not fit PostgreSQL's 8,000 bytes, or one holds a comma).
+ */
+function notifyPayload(types: Set<string> | null | undefined): string {
+  if (!types) return '';
+  const payload = [...types].join(',');
+  return payload.length > NOTIFY_PAYLOAD_MAX || [...types].some((type) => type.includes(',')) ? '' : payload;
+}
+
 /** A row of readAllAfterLocked: the checkpoint, and an event or, when none follows it, nulls. */
 type LockedReadRow = { from_transaction_id: string; from_position: string; held: boolean } & NullableEventRow;
 /** An event row, or the nulls of an outer join that found none. */
@@ -82,6 +92,7 @@ const NOTIFY_INTERVAL_MS = 10;
  * go on, their NOTIFYs wake readers first and no look is spent; it counts when they stop.
  */
 export const HELD_RECHECK_MS = 25;
+const NOTIFY_PAYLOAD_MAX = 7_000;
 /** Lag gauges saturate here: beyond it the exact figure matters less than the cost of counting. */
 export const LAG_COUNT_CAP = 100_000;
 
@@ -108,7 +119,8 @@ export class PostgresEventStore {
   /** readAllAfterLocked's statements, by checkpoint table and lock mode. */
   private readonly lockedReads = new Map<string, string>();
   private readonly prepared: boolean;
-  private notifyPending = false;
+  /** Event types appended since the last NOTIFY; null when one of the appends did not say (any type). */
+  private notifyPending: Set<string> | null | undefined = undefined;
   private notifyTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -159,7 +171,7 @@ export class PostgresEventStore {
     }
     const rows = result.rows.map((r) => ({ position: Number(r.position), version: Number(r.stream_version), tx: r.transaction_id }));
     rows.sort((a, b) => a.version - b.version);
-    if (options.announce ?? true) this.announce();
+    if (options.announce ?? true) this.announce(types);
     return {
       nextExpectedVersion: rows[rows.length - 1].version,
       positions: rows.map((r) => r.position),
@@ -201,7 +213,7 @@ export class PostgresEventStore {
       const refused = [...missing].find(([, n]) => n > 0)?.[0] ?? String(streams[0]);
       throw new ConcurrencyError(refused, 'any', await this.currentVersion(refused, client));
     }
-    if (options.announce ?? true) this.announce();
+    if (options.announce ?? true) this.announce(eventTypes as string[]);
   }
 
   async readStream<E extends DomainEvent = DomainEvent>(
@@ -315,18 +327,20 @@ export class PostgresEventStore {
    * Wakes the store's readers (relay, projections): a NOTIFY from its own statement, after the
    * append's commit, at most once per NOTIFY_INTERVAL_MS (a last one follows a burst). A NOTIFY
    * inside the append's transaction would take PostgreSQL's global notify lock at commit and
-   * serialise every concurrent append, and readers need one wake-up, not one per event.
+   * serialise every concurrent append, and readers need one wake-up, not one per event. The
+   * payload names the event types appended since the last one (see listenForAppends), so that
+   * a reader of other types need not wake; without `types`, any type may have been appended.
    */
-  announce(): void {
-    if (this.notifyTimer) {
-      this.notifyPending = true;
-      return;
-    }
-    this.notifyPending = false;
-    this.pool.query('SELECT pg_notify($1, $2)', [this.notifyChannel, '']).catch(() => undefined); // readers also poll
+  announce(types?: Iterable<string>): void {
+    if (types === undefined || this.notifyPending === null) this.notifyPending = null;
+    else for (const type of types) (this.notifyPending ??= new Set()).add(type);
+    if (this.notifyTimer) return;
+    const pending = this.notifyPending;
+    this.notifyPending = undefined;
+    this.pool.query('SELECT pg_notify($1, $2)', [this.notifyChannel, notifyPayload(pending)]).catch(() => undefined); // readers also poll
     this.notifyTimer = setTimeout(() => {
       this.notifyTimer = null;
-      if (this.notifyPending) this.announce();
+      if (this.notifyPending !== undefined) this.announce([]);
     }, NOTIFY_INTERVAL_MS);
     this.notifyTimer.unref();
   }

@@ -8,6 +8,7 @@ import {
   UpcasterRegistry,
   eventStoreSchemaSql,
   inTransaction,
+  listenForAppends,
   type EventMetadata,
   type GlobalCheckpoint,
   type RecordedEvent,
@@ -461,6 +462,22 @@ describe('PostgresEventStore', () => {
       expect(scans).toBe(0);
     } finally {
       await dropSchema(pool, fresh);
+    }
+  });
+
+  it('announces the event types appended (readers of others need not wake), or any type when the caller did not say', async () => {
+    const heard: (readonly string[] | null)[] = [];
+    const listener = await listenForAppends(pool, schema, (types) => heard.push(types));
+    try {
+      // On listening: anything may have been appended meanwhile.
+      expect(heard).toEqual([null]);
+      await store.appendToStream(`counter-${randomUUID()}`, [ev(1), { type: 'Reset', data: {} }], { streamType: 'counter', expectedVersion: 'no_stream', metadata });
+      await eventually(async () => expect(heard.at(-1)).toEqual(['Counted', 'Reset']));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      store.announce();
+      await eventually(async () => expect(heard.at(-1)).toBeNull());
+    } finally {
+      await listener.close();
     }
   });
 

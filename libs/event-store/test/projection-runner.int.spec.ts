@@ -190,6 +190,40 @@ describe('ProjectionRunner', () => {
     }
   });
 
+  it('wakes a loop at once for the event types it reads, and for others once in a while rather than on every NOTIFY', async () => {
+    const server = await PrivatePostgresServer.start();
+    const own = new Pool({ connectionString: server.url, max: 5 });
+    let runner: ProjectionRunner | null = null;
+    try {
+      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
+      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
+      const ownStore = new PostgresEventStore(own, { schema: 'es' });
+      const append = (type: string, data: object) => ownStore.appendToStream('a-1', [{ type, data }], { streamType: 'account', expectedVersion: 'any', metadata });
+      runner = new ProjectionRunner(own, ownStore, [balances()], { pollIntervalMs: 60_000 });
+      await runner.start();
+      const caughtUp = async () => {
+        const head = await ownStore.visibleHead();
+        await eventually(async () => expect((await runner!.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0 }));
+      };
+      await caughtUp();
+      const looks = [jest.spyOn(ownStore, 'visibility'), jest.spyOn(ownStore, 'readAll'), jest.spyOn(ownStore, 'readAllAfterLocked')];
+      // 40 appends of a type it does not read, each far enough from the last to send its own NOTIFY.
+      for (let i = 0; i < 40; i++) {
+        await append('Noted', {});
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      await caughtUp();
+      // One look or more per NOTIFY would be at least 40.
+      expect(looks.reduce((n, spy) => n + spy.mock.calls.length, 0)).toBeLessThan(20);
+      await append('Deposited', { amount: 7 });
+      await eventually(async () => expect((await own.query('SELECT balance::int AS balance FROM es.balances')).rows).toEqual([{ balance: 7 }]));
+    } finally {
+      await runner?.stop();
+      await own.end();
+      server.dispose();
+    }
+  });
+
   it('moves past stretches of events it does not read, and applies the first one it does read after them', async () => {
     // A cluster of its own, as above: only NOTIFYs wake the loop.
     const server = await PrivatePostgresServer.start();

@@ -36,7 +36,7 @@ class SourceEventAppends implements DeferredWork {
     private readonly store: PostgresEventStore,
     private readonly context: JetStreamContext,
   ) {
-    context.afterCommit(() => store.announce());
+    context.afterCommit(() => store.announce([SOURCE_EVENT_RECEIVED]));
   }
 
   add(append: StreamAppend): void {

@@ -54,6 +54,8 @@ export interface RebuildReport {
 
 const SHADOW = '__rebuild';
 const CHECKPOINTS = 'projection_checkpoints';
+/** How long a loop's wake-up waits when the NOTIFYs announce only types it does not read (see wakeAll). */
+const OTHER_TYPES_WAKE_MS = 250;
 const MAX_CATCH_UP_ROUNDS = 5;
 /** Lag gauges are refreshed at most this often (each refresh is two queries). */
 const LAG_REFRESH_MS = 1000;
@@ -80,6 +82,10 @@ interface LoopState {
   /** How soon to look again while they are held: doubles from HELD_RECHECK_MS up to the poll interval. */
   recheckMs: number;
   lag: LagReporter;
+  /** The event types the projection reads; undefined for every type. */
+  reads: readonly string[] | undefined;
+  /** A wake-up put off: NOTIFYs of other types only (see wakeAll). */
+  later: NodeJS.Timeout | null;
   wake: (notified: boolean) => void;
 }
 
@@ -140,7 +146,7 @@ export class ProjectionRunner {
     if (!this.stopped) return;
     this.stopped = false;
     await this.ensureCheckpoints();
-    this.listener = await listenForAppends(this.pool, this.store.schema, () => this.wakeAll());
+    this.listener = await listenForAppends(this.pool, this.store.schema, (types) => this.wakeAll(types));
     for (const projection of this.projections) this.running.push(this.loop(projection));
   }
 
@@ -368,6 +374,8 @@ export class ProjectionRunner {
       held: false,
       recheckMs: HELD_RECHECK_MS,
       lag,
+      reads: projection.eventTypes,
+      later: null,
       wake: () => undefined,
     };
     this.loops.set(projection.name, state);
@@ -375,6 +383,9 @@ export class ProjectionRunner {
     while (!this.stopped) {
       const limit = state.isolate ? 1 : this.batchSize;
       state.missed = false;
+      // This round reads whatever the put-off wake-up was for.
+      if (state.later) clearTimeout(state.later);
+      state.later = null;
       try {
         // A full batch leaves more behind; otherwise a NOTIFY is first checked against what is
         // visible, so that the wake-ups of every loop of a busy store do not each cost a
@@ -415,6 +426,7 @@ export class ProjectionRunner {
       state.waiting = false;
     }
     state.lag.cancel();
+    if (state.later) clearTimeout(state.later);
     this.loops.delete(projection.name);
   }
 
@@ -475,13 +487,32 @@ export class ProjectionRunner {
     return compareCheckpoints(head, known) <= 0;
   }
 
-  private wakeAll(): void {
+  /**
+   * A NOTIFY: wakes every loop, but one whose projection reads none of the announced types
+   * (templates while posts are drafted) only OTHER_TYPES_WAKE_MS later, once for all that came
+   * meanwhile: it would only move its checkpoint past them, and on a busy store that cost a read
+   * and a write per NOTIFY for each such loop.
+   */
+  private wakeAll(types: readonly string[] | null): void {
     this.notices += 1;
     for (const state of this.loops.values()) {
       if (state.failures > 0) continue;
-      if (state.waiting) state.wake(true);
-      else state.missed = true;
+      const reads = state.reads;
+      if (types !== null && reads !== undefined && !types.some((type) => reads.includes(type))) {
+        state.later ??= setTimeout(() => {
+          state.later = null;
+          this.wakeOne(state);
+        }, OTHER_TYPES_WAKE_MS);
+        continue;
+      }
+      this.wakeOne(state);
     }
+  }
+
+  private wakeOne(state: LoopState): void {
+    if (state.failures > 0) return;
+    if (state.waiting) state.wake(true);
+    else state.missed = true;
   }
 
   private async recordFailure(projection: Projection, state: LoopState, error: unknown): Promise<void> {

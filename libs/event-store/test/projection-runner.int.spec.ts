@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { dropSchema, eventually, PrivatePostgresServer, testPool, uniqueSchemaName } from '@lib/testing';
-import { PostgresEventStore, ProjectionRunner, RebuildInProgressError, eventStoreSchemaSql, type EventMetadata, type Projection } from '@lib/event-store';
+import { PostgresEventStore, ProjectionRunner, RebuildInProgressError, eventStoreSchemaSql, type EventMetadata, type Projection, type ProjectionRunnerOptions } from '@lib/event-store';
 
 /** Counts applications (not idempotent on purpose) so that any double apply shows. */
 function balances(options: { poison?: boolean } = {}): Projection {
@@ -23,6 +23,16 @@ function balances(options: { poison?: boolean } = {}): Projection {
       }
     },
   };
+}
+
+interface OwnCluster {
+  pool: Pool;
+  store: PostgresEventStore;
+  append(type: string, data: object, account?: string): Promise<unknown>;
+  /** Starts a runner of the projection that polls once a minute. */
+  start(projection: Projection, options?: ProjectionRunnerOptions): Promise<ProjectionRunner>;
+  /** Waits for the runner's checkpoint to reach the visible head. */
+  caughtUp(runner: ProjectionRunner): Promise<void>;
 }
 
 describe('ProjectionRunner', () => {
@@ -105,157 +115,143 @@ describe('ProjectionRunner', () => {
     }
   });
 
-  it('applies events appended one by one while it waits for a NOTIFY (no polling), and reports no lag once idle', async () => {
-    // A cluster of its own: a transaction another session holds open on a shared server keeps
-    // appends invisible (the horizon), and nothing but the minute-long poll would wake the loop after it.
+  /**
+   * A test on a PostgreSQL cluster of its own, with the store and the balances table in schema
+   * es: on a shared server, a transaction another session holds open keeps appends invisible
+   * (the horizon), and the tests below need only NOTIFYs (and the loop's own looks) to wake it.
+   */
+  async function onOwnCluster(test: (cluster: OwnCluster) => Promise<void>): Promise<void> {
     const server = await PrivatePostgresServer.start();
     const own = new Pool({ connectionString: server.url, max: 5 });
-    const registry = new Registry();
-    let runner: ProjectionRunner | null = null;
+    const runners: ProjectionRunner[] = [];
+    try {
+      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
+      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
+      const store = new PostgresEventStore(own, { schema: 'es' });
+      await test({
+        pool: own,
+        store,
+        append: (type, data, account = 'a-1') => store.appendToStream(account, [{ type, data }], { streamType: 'account', expectedVersion: 'any', metadata }),
+        async start(projection, options) {
+          // A poll would come only after a minute.
+          const runner = new ProjectionRunner(own, store, [projection], { pollIntervalMs: 60_000, ...options });
+          runners.push(runner);
+          await runner.start();
+          return runner;
+        },
+        async caughtUp(runner) {
+          const head = await store.visibleHead();
+          await eventually(async () => expect((await runner.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0 }));
+        },
+      });
+    } finally {
+      for (const runner of runners) await runner.stop();
+      await own.end();
+      server.dispose();
+    }
+  }
+
+  it('applies events appended one by one while it waits for a NOTIFY (no polling), and reports no lag once idle', async () => {
     // The second batch waits until the test has seen the lag gauge report what the first left.
     let open!: () => void;
     const opened = new Promise<void>((resolve) => (open = resolve));
-    try {
-      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
-      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
-      const ownStore = new PostgresEventStore(own, { schema: 'es' });
-      const put = (account: string, amount: number) =>
-        ownStore.appendToStream(account, [{ type: 'Deposited', data: { amount } }, { type: 'Noted', data: {} }], { streamType: 'account', expectedVersion: 'any', metadata });
-      const balancesNow = async () => (await own.query<{ account_id: string; balance: string; applied: number }>('SELECT * FROM es.balances ORDER BY account_id')).rows;
-      const base = balances();
-      let batches = 0;
-      const gated: Projection = {
-        ...base,
-        async apply(events, ctx) {
-          if (++batches === 2) await opened;
-          await base.apply(events, ctx);
-        },
-      };
-      for (let i = 0; i < 10; i++) await put('a-0', 1);
-      // A poll would come only after a minute: every wake-up below is a NOTIFY.
-      runner = new ProjectionRunner(own, ownStore, [gated], { batchSize: 4, pollIntervalMs: 60_000, registry });
-      await runner.start();
-      // 20 events, of which the first batch read 4.
-      await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(16));
-      open();
-      await eventually(async () => expect(await balancesNow()).toEqual([{ account_id: 'a-0', balance: '10', applied: 10 }]));
-      await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(0));
+    await onOwnCluster(async ({ pool: own, store: ownStore, start }) => {
+      // Opened before the runner stops, whatever happens: it would wait for ever on the gated batch.
+      try {
+        const registry = new Registry();
+        const put = (account: string, amount: number) =>
+          ownStore.appendToStream(account, [{ type: 'Deposited', data: { amount } }, { type: 'Noted', data: {} }], { streamType: 'account', expectedVersion: 'any', metadata });
+        const balancesNow = async () => (await own.query<{ account_id: string; balance: string; applied: number }>('SELECT * FROM es.balances ORDER BY account_id')).rows;
+        const base = balances();
+        let batches = 0;
+        const gated: Projection = {
+          ...base,
+          async apply(events, ctx) {
+            if (++batches === 2) await opened;
+            await base.apply(events, ctx);
+          },
+        };
+        for (let i = 0; i < 10; i++) await put('a-0', 1);
+        // A poll would come only after a minute: every wake-up below is a NOTIFY.
+        const runner = await start(gated, { batchSize: 4, registry });
+        // 20 events, of which the first batch read 4.
+        await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(16));
+        open();
+        await eventually(async () => expect(await balancesNow()).toEqual([{ account_id: 'a-0', balance: '10', applied: 10 }]));
+        await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(0));
 
-      // Each append is announced to the idle loop, which must find it past its checkpoint.
-      for (let i = 1; i <= 8; i++) {
-        await put(`a-${i}`, i);
-        await eventually(async () => expect((await balancesNow()).map((r) => r.account_id)).toContain(`a-${i}`));
+        // Each append is announced to the idle loop, which must find it past its checkpoint.
+        for (let i = 1; i <= 8; i++) {
+          await put(`a-${i}`, i);
+          await eventually(async () => expect((await balancesNow()).map((r) => r.account_id)).toContain(`a-${i}`));
+        }
+        const head = await ownStore.visibleHead();
+        expect(head.position).toBe(36);
+        await eventually(async () => expect((await runner.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0, lastError: null }));
+        expect((await balancesNow()).map((r) => [r.account_id, r.applied])).toEqual([['a-0', 10], ...Array.from({ length: 8 }, (_, i) => [`a-${i + 1}`, 1])]);
+        // Refreshed when the loop ran out of work, within a second of the previous refresh.
+        await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(0));
+        await eventually(async () => expect(await gauge(registry, 'projection_checkpoint_position')).toBe(head.position));
+      } finally {
+        open();
       }
-      const head = await ownStore.visibleHead();
-      expect(head.position).toBe(36);
-      await eventually(async () => expect((await runner!.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0, lastError: null }));
-      expect((await balancesNow()).map((r) => [r.account_id, r.applied])).toEqual([['a-0', 10], ...Array.from({ length: 8 }, (_, i) => [`a-${i + 1}`, 1])]);
-      // Refreshed when the loop ran out of work, within a second of the previous refresh.
-      await eventually(async () => expect(await gauge(registry, 'projection_lag_events')).toBe(0));
-      await eventually(async () => expect(await gauge(registry, 'projection_checkpoint_position')).toBe(head.position));
-    } finally {
-      open();
-      await runner?.stop();
-      await own.end();
-      server.dispose();
-    }
+    });
   });
 
   it('applies an event held back by an older transaction as soon as that one ends, though no NOTIFY follows it (no polling)', async () => {
-    const server = await PrivatePostgresServer.start();
-    const own = new Pool({ connectionString: server.url, max: 5 });
-    let runner: ProjectionRunner | null = null;
-    const slow = await own.connect();
-    try {
-      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
-      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
-      const ownStore = new PostgresEventStore(own, { schema: 'es' });
-      runner = new ProjectionRunner(own, ownStore, [balances()], { pollIntervalMs: 60_000 });
-      await runner.start();
+    await onOwnCluster(async ({ pool: own, append, start }) => {
+      await start(balances());
       const balancesNow = async () => (await own.query<{ balance: string }>('SELECT balance FROM es.balances')).rows;
-      // An older transaction that appends nothing (so its commit sends no NOTIFY) holds the horizon.
-      await slow.query('BEGIN');
-      await slow.query('SELECT pg_current_xact_id()');
-      await ownStore.appendToStream('a-1', [{ type: 'Deposited', data: { amount: 5 } }], { streamType: 'account', expectedVersion: 'any', metadata });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await balancesNow()).toEqual([]);
-      await slow.query('COMMIT');
+      const slow = await own.connect();
+      try {
+        // An older transaction that appends nothing (so its commit sends no NOTIFY) holds the horizon.
+        await slow.query('BEGIN');
+        await slow.query('SELECT pg_current_xact_id()');
+        await append('Deposited', { amount: 5 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await balancesNow()).toEqual([]);
+        await slow.query('COMMIT');
+      } finally {
+        slow.release();
+      }
       // Without looking again on its own, the loop would wait for the minute-long poll.
       await eventually(async () => expect(await balancesNow()).toEqual([{ balance: '5' }]), 5_000);
-    } finally {
-      slow.release();
-      await runner?.stop();
-      await own.end();
-      server.dispose();
-    }
+    });
   });
 
   it('wakes a loop at once for the event types it reads, and for others once in a while rather than on every NOTIFY', async () => {
-    const server = await PrivatePostgresServer.start();
-    const own = new Pool({ connectionString: server.url, max: 5 });
-    let runner: ProjectionRunner | null = null;
-    try {
-      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
-      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
-      const ownStore = new PostgresEventStore(own, { schema: 'es' });
-      const append = (type: string, data: object) => ownStore.appendToStream('a-1', [{ type, data }], { streamType: 'account', expectedVersion: 'any', metadata });
-      runner = new ProjectionRunner(own, ownStore, [balances()], { pollIntervalMs: 60_000 });
-      await runner.start();
-      const caughtUp = async () => {
-        const head = await ownStore.visibleHead();
-        await eventually(async () => expect((await runner!.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0 }));
-      };
-      await caughtUp();
+    await onOwnCluster(async ({ pool: own, store: ownStore, append, start, caughtUp }) => {
+      const runner = await start(balances());
+      await caughtUp(runner);
       const looks = [jest.spyOn(ownStore, 'visibility'), jest.spyOn(ownStore, 'readAll'), jest.spyOn(ownStore, 'readAllAfterLocked')];
       // 40 appends of a type it does not read, each far enough from the last to send its own NOTIFY.
       for (let i = 0; i < 40; i++) {
         await append('Noted', {});
         await new Promise((resolve) => setTimeout(resolve, 15));
       }
-      await caughtUp();
+      await caughtUp(runner);
       // One look or more per NOTIFY would be at least 40.
       expect(looks.reduce((n, spy) => n + spy.mock.calls.length, 0)).toBeLessThan(20);
       await append('Deposited', { amount: 7 });
       await eventually(async () => expect((await own.query('SELECT balance::int AS balance FROM es.balances')).rows).toEqual([{ balance: 7 }]));
-    } finally {
-      await runner?.stop();
-      await own.end();
-      server.dispose();
-    }
+    });
   });
 
   it('moves past stretches of events it does not read, and applies the first one it does read after them', async () => {
-    // A cluster of its own, as above: only NOTIFYs wake the loop.
-    const server = await PrivatePostgresServer.start();
-    const own = new Pool({ connectionString: server.url, max: 5 });
-    let runner: ProjectionRunner | null = null;
-    try {
-      for (const statement of eventStoreSchemaSql('es')) await own.query(statement);
-      await own.query('CREATE TABLE es.balances (account_id text PRIMARY KEY, balance bigint NOT NULL, applied int NOT NULL)');
-      const ownStore = new PostgresEventStore(own, { schema: 'es' });
-      const append = (type: string, data: object) => ownStore.appendToStream('a-1', [{ type, data }], { streamType: 'account', expectedVersion: 'any', metadata });
-      runner = new ProjectionRunner(own, ownStore, [balances()], { batchSize: 4, pollIntervalMs: 60_000 });
-      await runner.start();
-      const caughtUp = async () => {
-        const head = await ownStore.visibleHead();
-        await eventually(async () => expect((await runner!.status())[0]).toMatchObject({ checkpoint: head, lagEvents: 0 }));
-      };
+    await onOwnCluster(async ({ pool: own, append, start, caughtUp }) => {
+      const runner = await start(balances(), { batchSize: 4 });
       // Stretches longer than a batch, none of which the projection reads: the first batch finds
       // nothing to apply, the next ones move the checkpoint past them without a transaction.
       for (let round = 1; round <= 3; round++) {
         for (let i = 0; i < 10; i++) await append('Noted', {});
-        await caughtUp();
+        await caughtUp(runner);
         await append('Deposited', { amount: round });
         await eventually(async () =>
           expect((await own.query('SELECT balance::int AS balance, applied FROM es.balances')).rows).toEqual([{ balance: (round * (round + 1)) / 2, applied: round }]),
         );
-        await caughtUp();
+        await caughtUp(runner);
       }
-    } finally {
-      await runner?.stop();
-      await own.end();
-      server.dispose();
-    }
+    });
   });
 
   it('refuses a second rebuild of the same projection while one runs, from any instance', async () => {
